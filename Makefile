@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make synth` and `make test`.
+# Both set up what they need (a .venv with the package, a local cdktf-cli) and
+# are quiet and quick when that is already done.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CDKTF_CLI_VERSION := 0.21.0
+TOOLS := .tools
+CDKTF := $(TOOLS)/node_modules/.bin/cdktf
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CHECKPOINT_DISABLE := 1
+export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: setup synth test lint bench clean
+
+setup: $(VENV)/.installed $(CDKTF)
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "golden-path: installing Python packages into $(VENV) (first run takes a few minutes)"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+$(CDKTF):
+	@echo "golden-path: installing cdktf-cli $(CDKTF_CLI_VERSION) into $(TOOLS)"
+	@mkdir -p $(TOOLS)
+	@test -f $(TOOLS)/package.json || echo '{"name":"golden-path-tools","private":true}' > $(TOOLS)/package.json
+	@npm install --prefix $(TOOLS) --silent --no-audit --no-fund cdktf-cli@$(CDKTF_CLI_VERSION) >/dev/null
+
+# The real cdktf CLI runs examples/app.py (see cdktf.json) and writes cdktf.out/.
+synth: setup
+	@$(CDKTF) synth --hcl=false >/dev/null 2>$(TOOLS)/synth.err || { cat $(TOOLS)/synth.err; exit 1; }
+	@echo "golden-path: synthesized $$(ls cdktf.out/stacks | wc -l) stacks into cdktf.out/stacks"
+
+test: setup
+	@$(BIN)/python -m pytest -q
+
+lint: setup
+	@$(BIN)/ruff check constructs tests examples benchmarks
+
+bench: setup
+	@$(BIN)/python benchmarks/resolve_and_synth.py
+
+clean:
+	rm -rf cdktf.out $(TOOLS) $(VENV)

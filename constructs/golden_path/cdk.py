@@ -1,0 +1,76 @@
+"""The one door to the CDK backend: every cdktf and AWS-provider import goes through here.
+
+Today the backend is HashiCorp's ``cdktf`` 0.21 with the prebuilt AWS provider.
+The maintained fork (CDK Terrain, ``cdktn``) or another provider build can be
+added here alone; nothing else in golden_path names a backend package.
+Importing this module costs tens of seconds (jsii loads the provider): keep it
+out of code paths that only need the spec, resolve or render.
+"""
+
+from __future__ import annotations
+
+import os
+
+# jsii prints a banner about Node.js support on every start; it is noise in CI logs.
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+
+from cdktf import (  # noqa: E402
+    App,
+    Fn,
+    TerraformOutput,
+    TerraformResourceLifecycle,
+    TerraformStack,
+    Testing,
+    Token,
+)
+from cdktf_cdktf_provider_aws.appautoscaling_policy import (  # noqa: E402
+    AppautoscalingPolicy,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecification,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetrics,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricsMetricStat,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricsMetricStatMetric,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricsMetricStatMetricDimensions,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
+)
+from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget  # noqa: E402
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup  # noqa: E402
+from cdktf_cdktf_provider_aws.ecs_service import (  # noqa: E402
+    EcsService,
+    EcsServiceDeploymentCircuitBreaker,
+    EcsServiceLoadBalancer,
+    EcsServiceNetworkConfiguration,
+)
+from cdktf_cdktf_provider_aws.ecs_task_definition import (  # noqa: E402
+    EcsTaskDefinition,
+    EcsTaskDefinitionRuntimePlatform,
+    EcsTaskDefinitionVolume,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole  # noqa: E402
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy  # noqa: E402
+from cdktf_cdktf_provider_aws.lb_listener_rule import (  # noqa: E402
+    LbListenerRule,
+    LbListenerRuleAction,
+    LbListenerRuleCondition,
+    LbListenerRuleConditionHostHeader,
+    LbListenerRuleConditionPathPattern,
+)
+from cdktf_cdktf_provider_aws.lb_target_group import (  # noqa: E402
+    LbTargetGroup,
+    LbTargetGroupHealthCheck,
+)
+from cdktf_cdktf_provider_aws.provider import AwsProvider  # noqa: E402
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup  # noqa: E402
+from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter  # noqa: E402
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import (  # noqa: E402
+    VpcSecurityGroupEgressRule,
+)
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (  # noqa: E402
+    VpcSecurityGroupIngressRule,
+)
+from constructs import Construct  # noqa: E402
+
+BACKEND = "cdktf"
+
+__all__ = [name for name in dir() if name[0].isupper()] + ["BACKEND"]

@@ -1,0 +1,76 @@
+"""The ``golden-path`` command: validate, schema, synth."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .errors import SpecError
+from .spec import ServiceSpec
+
+EXIT_BAD_INPUT = 2
+
+
+def schema() -> dict:
+    doc = ServiceSpec.model_json_schema()
+    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    doc["title"] = "golden_path service.yaml"
+    return doc
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(schema(), indent=2))
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .synth import load_all
+
+    for service in load_all(args.paths):
+        spec = service.spec
+        print(f"ok  {service.names.service}: {spec.kind} of team {spec.team}, "
+              f"cpu {spec.cpu} / {spec.memory} MiB (app {service.sizes.app.cpu} / "
+              f"{service.sizes.app.memory} MiB), {service.scaling.min}..{service.scaling.max} tasks")
+    return 0
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from .synth import load_all, synth
+
+    services = load_all(args.paths)  # every file checked before anything is written
+    stacks = synth(services, args.out)
+    print(f"synthesized {len(stacks)} stack(s) into {args.out}: {', '.join(stacks)}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="golden-path", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("schema", help="print the JSON Schema of service.yaml")
+    s.set_defaults(func=_cmd_schema)
+    v = sub.add_parser("validate", help="check service files (and directories of them)")
+    v.add_argument("paths", nargs="+")
+    v.set_defaults(func=_cmd_validate)
+    y = sub.add_parser("synth", help="synthesize service files into Terraform JSON")
+    y.add_argument("paths", nargs="+")
+    y.add_argument("--out", default="cdktf.out", help="output directory (default: cdktf.out)")
+    y.set_defaults(func=_cmd_synth)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SpecError as err:
+        count = len(err.problems)
+        print(f"golden-path: {count} problem{'s' if count > 1 else ''} in the service spec:",
+              file=sys.stderr)
+        for problem in err.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""L3 constructs: whole services composed from the L2s."""

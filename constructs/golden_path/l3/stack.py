@@ -1,0 +1,27 @@
+"""A ready-made stack: the AWS provider for the service's region plus the service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..cdk import AwsProvider, Construct, TerraformStack
+from ..resolve import ResolvedService
+from ..spec import ServiceSpec
+from .application_service import ApplicationService, as_resolved
+
+
+class ServiceStack(TerraformStack):
+    """One stack per service and environment, named ``<name>-<environment>``.
+
+    The provider is pinned to the account of the cluster ARN, so a plan against
+    the wrong account fails instead of creating resources there.
+    """
+
+    def __init__(self, scope: Construct, spec: ServiceSpec | Mapping[str, Any] | ResolvedService,
+                 id: str | None = None):
+        resolved = as_resolved(spec)
+        super().__init__(scope, id or resolved.names.service)
+        self.provider = AwsProvider(self, "aws", region=resolved.region,
+                                    allowed_account_ids=[resolved.account])
+        self.service = ApplicationService(self, "service", resolved)

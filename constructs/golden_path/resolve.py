@@ -1,0 +1,275 @@
+"""spec + environment profile -> one fully decided service. Pure Python, no cdktf.
+
+Every decision the constructs need is made here: names within AWS limits,
+sidecar sizes carved out of the task, retention, task counts, what the roles
+may touch. The constructs only translate a ``ResolvedService`` into resources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from .environments import Profile, profile
+from .errors import Problem, SpecError, collect
+from .spec import ARN_PATTERNS, ServiceSpec
+from .telemetry import sidecars
+
+MANAGED_BY = "golden-path"
+# AWS name limits enforced here (the provider would only fail at apply time).
+TARGET_GROUP_NAME_MAX = 32
+IAM_ROLE_NAME_MAX = 64
+SECURITY_GROUP_NAME_MAX = 255
+LOG_GROUP_NAME_MAX = 512
+MIN_APP_MEMORY = 128
+MIN_APP_CPU = 64
+_ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"
+)
+
+
+def shorten(name: str, limit: int) -> str:
+    """``name`` if it fits, else a prefix plus a stable 6-hex hash of the full name."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:6]
+    return f"{name[: limit - 7].rstrip('-')}-{digest}"
+
+
+@dataclass(frozen=True)
+class Names:
+    service: str
+    family: str
+    task_role: str
+    execution_role: str
+    target_group: str
+    security_group: str
+    app_log_group: str
+    router_log_group: str
+    collector_log_group: str
+    collector_config_parameter: str
+
+
+@dataclass(frozen=True)
+class Size:
+    cpu: int
+    memory: int
+
+
+@dataclass(frozen=True)
+class Sizes:
+    task: Size
+    app: Size
+    router: Size
+    collector: Size
+
+
+@dataclass(frozen=True)
+class Collector:
+    """The decided collector settings the config template renders."""
+
+    memory_limit_mib: int
+    spike_limit_mib: int
+    gomemlimit: str
+    endpoint: str
+    api_key_secret_arn: str
+    api_key_header: str
+    api_key_env: str = "OTLP_API_KEY"
+    config_env: str = "OTELCOL_CONFIG"
+
+
+@dataclass(frozen=True)
+class TaskScaling:
+    desired: int
+    min: int
+    max: int
+    cpu_target: int | None
+    queue_name: str | None = None
+    queue_arn: str | None = None
+    messages_per_task: int | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedService:
+    spec: ServiceSpec
+    profile: Profile
+    region: str
+    account: str
+    cluster_name: str
+    names: Names
+    sizes: Sizes
+    collector: Collector
+    scaling: TaskScaling
+    log_retention_days: int
+    deletion_protection: bool
+    ecs_exec: bool
+    #: Plain environment variables of the app container (team's plus OTEL_*).
+    app_environment: dict[str, str]
+    #: ARNs the execution role may read, split by service.
+    secret_arns: tuple[str, ...]
+    parameter_arns: tuple[str, ...]
+    #: The app image's ECR repository ARN (None for public registries).
+    image_repository_arn: str | None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def log_group_arn(self, name: str) -> str:
+        return f"arn:aws:logs:{self.region}:{self.account}:log-group:{name}"
+
+    @property
+    def collector_config_parameter_arn(self) -> str:
+        # Parameter names with a leading '/' join the ARN without another '/'.
+        return (f"arn:aws:ssm:{self.region}:{self.account}:"
+                f"parameter{self.names.collector_config_parameter}")
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @property
+    def is_web(self) -> bool:
+        return self.spec.kind == "web"
+
+
+def resolve(spec: ServiceSpec) -> ResolvedService:
+    """Decide everything; raise SpecError naming the field when the spec can't work."""
+    prof = profile(spec.environment)
+    cluster = ARN_PATTERNS["ecs-cluster"].match(spec.network.cluster_arn)
+    assert cluster is not None  # validated in spec
+    problems: list[Problem] = []
+    sizes = _sizes(spec, problems)
+    scaling = _scaling(spec, prof, problems)
+    app_environment = _app_environment(spec, problems)
+    if spec.port in sidecars.RESERVED_PORTS:
+        problems.append(Problem(("port",), spec.port,
+                                f"port {spec.port} is used by {sidecars.RESERVED_PORTS[spec.port]} "
+                                "in the same task; pick another port (e.g. 8000)"))
+    collect(problems)
+
+    names = _names(spec)
+    collector_mem = sizes.collector.memory
+    limit = collector_mem * 80 // 100
+    secret_arns = sorted({_secret_base(a) for a in spec.secrets.values() if ":secretsmanager:" in a}
+                         | {_secret_base(spec.telemetry.api_key_secret_arn)})
+    parameter_arns = sorted({a for a in spec.secrets.values() if ":ssm:" in a})
+    ecr = _ECR_IMAGE.match(spec.image)
+    return ResolvedService(
+        spec=spec,
+        profile=prof,
+        region=cluster["region"],
+        account=cluster["account"],
+        cluster_name=cluster["name"],
+        names=names,
+        sizes=sizes,
+        collector=Collector(
+            memory_limit_mib=limit,
+            spike_limit_mib=limit // 4,
+            gomemlimit=f"{limit}MiB",
+            endpoint=spec.telemetry.endpoint.rstrip("/"),
+            api_key_secret_arn=spec.telemetry.api_key_secret_arn,
+            api_key_header=spec.telemetry.api_key_header,
+        ),
+        scaling=scaling,
+        log_retention_days=prof.log_retention_days,
+        deletion_protection=prof.deletion_protection,
+        ecs_exec=prof.ecs_exec if spec.ecs_exec is None else spec.ecs_exec,
+        app_environment=app_environment,
+        secret_arns=tuple(secret_arns),
+        parameter_arns=tuple(parameter_arns),
+        image_repository_arn=(
+            f"arn:aws:ecr:{ecr['region']}:{ecr['account']}:repository/{ecr['repo']}" if ecr else None
+        ),
+        tags={
+            "team": spec.team,
+            "service": spec.name,
+            "environment": spec.environment,
+            "managed-by": MANAGED_BY,
+        },
+    )
+
+
+def _names(spec: ServiceSpec) -> Names:
+    base = f"{spec.name}-{spec.environment}"
+    logs = f"/golden-path/{spec.environment}/{spec.team}/{spec.name}"
+    return Names(
+        service=base,
+        family=base,
+        task_role=shorten(f"{base}-task", IAM_ROLE_NAME_MAX),
+        execution_role=shorten(f"{base}-execution", IAM_ROLE_NAME_MAX),
+        target_group=shorten(base, TARGET_GROUP_NAME_MAX),
+        security_group=shorten(f"{base}-tasks", SECURITY_GROUP_NAME_MAX),
+        app_log_group=shorten(f"{logs}/app", LOG_GROUP_NAME_MAX),
+        router_log_group=shorten(f"{logs}/log-router", LOG_GROUP_NAME_MAX),
+        collector_log_group=shorten(f"{logs}/otel-collector", LOG_GROUP_NAME_MAX),
+        collector_config_parameter=f"{logs}/otel-collector-config",
+    )
+
+
+def _sizes(spec: ServiceSpec, problems: list[Problem]) -> Sizes:
+    """Carve the sidecars out of the task; the app gets the rest."""
+    cpu, memory = spec.cpu, spec.memory
+    router = Size(cpu=32 if cpu <= 512 else 64 if cpu <= 2048 else 128, memory=64)
+    collector = Size(
+        cpu=64 if cpu <= 512 else 128 if cpu <= 2048 else 256,
+        memory=128 if memory <= 2048 else 256 if memory <= 8192 else 512,
+    )
+    app = Size(cpu - router.cpu - collector.cpu, memory - router.memory - collector.memory)
+    if app.memory < MIN_APP_MEMORY:
+        problems.append(Problem(("memory",), memory,
+                                f"the sidecars take {router.memory + collector.memory} MiB, leaving "
+                                f"{app.memory} MiB for the app (need {MIN_APP_MEMORY}); raise memory"))
+    if app.cpu < MIN_APP_CPU:
+        problems.append(Problem(("cpu",), cpu,
+                                f"the sidecars take {router.cpu + collector.cpu} cpu units, leaving "
+                                f"{app.cpu} for the app (need {MIN_APP_CPU}); raise cpu"))
+    return Sizes(task=Size(cpu, memory), app=app, router=router, collector=collector)
+
+
+def _scaling(spec: ServiceSpec, prof: Profile, problems: list[Problem]) -> TaskScaling:
+    s = spec.scaling
+    minimum = prof.min_tasks if s.min is None else s.min
+    maximum = max(prof.max_tasks, minimum) if s.max is None else s.max
+    desired = min(max(prof.desired_tasks, minimum), maximum) if s.desired is None else s.desired
+    if spec.kind == "web" and minimum < prof.web_min_floor:
+        problems.append(Problem(("scaling", "min"), minimum,
+                                f"a web service in {prof.name} runs at least {prof.web_min_floor} "
+                                "tasks (one per availability zone); raise scaling.min"))
+    if minimum > maximum:
+        problems.append(Problem(("scaling", "max"), maximum,
+                                f"max is below the minimum of {minimum}; raise scaling.max"))
+    queue = s.queue
+    match = ARN_PATTERNS["sqs-queue"].match(queue.arn) if queue else None
+    return TaskScaling(
+        desired=desired,
+        min=minimum,
+        max=maximum,
+        cpu_target=s.cpu_target,
+        queue_name=match["name"] if match else None,
+        queue_arn=queue.arn if queue else None,
+        messages_per_task=queue.messages_per_task if queue else None,
+    )
+
+
+def _app_environment(spec: ServiceSpec, problems: list[Problem]) -> dict[str, str]:
+    ours = {
+        "OTEL_SERVICE_NAME": spec.name,
+        "OTEL_RESOURCE_ATTRIBUTES": ",".join([
+            f"deployment.environment.name={spec.environment}",
+            f"team={spec.team}",
+        ]),
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{sidecars.OTLP_HTTP_PORT}",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+    }
+    for key in sorted(set(spec.variables) & set(ours)):
+        problems.append(Problem(("variables", key), spec.variables[key],
+                                f"{key} is set by golden_path so telemetry reaches the sidecar; "
+                                "remove it"))
+    return {**spec.variables, **ours}
+
+
+def _secret_base(arn: str) -> str:
+    """A Secrets Manager ARN without ECS's ':json-key:stage:version' suffix (for IAM)."""
+    match = ARN_PATTERNS["secret"].match(arn)
+    if not match:
+        raise SpecError.at("secrets", arn, "not a Secrets Manager ARN")
+    return arn[: match.end("name")]

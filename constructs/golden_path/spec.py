@@ -1,0 +1,276 @@
+"""What a team writes: the service spec, from ``service.yaml`` or Python.
+
+One pydantic model (``ServiceSpec``) serves both. Field-level rules live on the
+fields; rules that relate fields (cpu/memory pairs, web needs a load balancer)
+live in ``check_spec`` so each problem names the exact field to change. All
+failures surface as ``SpecError`` (see ``errors.py``), never as a pydantic
+traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+
+from .errors import MISSING, Problem, SpecError, collect
+from .validation import pydantic_problems
+
+Environment = Literal["sandbox", "staging", "production"]
+Kind = Literal["web", "worker"]
+
+# Fargate's valid task sizes: cpu units -> allowed memory (MiB).
+FARGATE_SIZES: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
+}
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ACCOUNT_REGION = r"(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d):(?P<account>\d{12})"
+ARN_PATTERNS = {
+    "ecs-cluster": re.compile(rf"^arn:aws:ecs:{_ACCOUNT_REGION}:cluster/(?P<name>[A-Za-z0-9_-]{{1,255}})$"),
+    "ssm-parameter": re.compile(rf"^arn:aws:ssm:{_ACCOUNT_REGION}:parameter/(?P<name>[A-Za-z0-9_.\-/]+)$"),
+    "secret": re.compile(
+        rf"^arn:aws:secretsmanager:{_ACCOUNT_REGION}:secret:(?P<name>[A-Za-z0-9/_+=.@-]+)"
+        r"(?::(?P<json_key>[^:]*):(?P<version_stage>[^:]*):(?P<version_id>[^:]*))?$"
+    ),
+    "sqs-queue": re.compile(rf"^arn:aws:sqs:{_ACCOUNT_REGION}:(?P<name>[A-Za-z0-9_-]{{1,80}}(?:\.fifo)?)$"),
+    "alb-listener": re.compile(
+        rf"^arn:aws:elasticloadbalancing:{_ACCOUNT_REGION}:listener/app/[A-Za-z0-9-]+/[0-9a-f]+/[0-9a-f]+$"
+    ),
+}
+
+
+def _name(max_len: int, what: str):
+    def check(value: str) -> str:
+        if len(value) > max_len:
+            raise ValueError(
+                f"{what} is {len(value)} characters; use at most {max_len} "
+                "(longer AWS names are derived from it)"
+            )
+        if not _NAME.match(value):
+            raise ValueError(
+                f"{what} must be lowercase letters, digits and '-', starting with a letter "
+                "and not ending with '-', e.g. 'billing-api'"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _arn(*kinds: str):
+    def check(value: str) -> str:
+        if not any(ARN_PATTERNS[k].match(value) for k in kinds):
+            examples = {
+                "ecs-cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/main",
+                "ssm-parameter": "arn:aws:ssm:eu-west-1:123456789012:parameter/app/db-url",
+                "secret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/db-AbCdEf",
+                "sqs-queue": "arn:aws:sqs:eu-west-1:123456789012:jobs",
+                "alb-listener": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:"
+                "listener/app/edge/50dc6c495c0c9188/f2f7dc8efc522ab2",
+            }
+            wanted = " or ".join(f"{k.replace('-', ' ')} ARN like {examples[k]}" for k in kinds)
+            raise ValueError(f"not a valid ARN; expected an {wanted}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _image(value: str) -> str:
+    if "@sha256:" in value:
+        return value
+    last = value.rsplit("/", 1)[-1]
+    if ":" not in last:
+        raise ValueError("pin the image: add a tag or digest, e.g. 'repo/app:1.4.2'")
+    if last.endswith(":latest"):
+        raise ValueError("':latest' is not a pinned version; use a release tag or a digest")
+    return value
+
+
+def _env_var_names(value: dict[str, Any]) -> dict[str, Any]:
+    for key in value:
+        if not _ENV_VAR.match(key):
+            raise ValueError(
+                f"'{key}' is not a valid environment variable name; use letters, digits and '_'"
+            )
+    return value
+
+
+ServiceName = Annotated[str, _name(40, "name")]
+TeamName = Annotated[str, _name(32, "team")]
+ClusterArn = Annotated[str, _arn("ecs-cluster")]
+SecretArn = Annotated[str, _arn("secret")]
+SecretOrParameterArn = Annotated[str, _arn("ssm-parameter", "secret")]
+QueueArn = Annotated[str, _arn("sqs-queue")]
+ListenerArn = Annotated[str, _arn("alb-listener")]
+Image = Annotated[str, AfterValidator(_image)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+VpcId = Annotated[str, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")]
+SubnetId = Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]
+SecurityGroupId = Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class QueueScaling(_Model):
+    """Scale a worker on its SQS backlog: visible messages per running task."""
+
+    arn: QueueArn
+    messages_per_task: int = Field(100, ge=1, le=100_000)
+
+
+class Scaling(_Model):
+    """Task counts and autoscaling. Unset counts come from the environment profile."""
+
+    desired: int | None = Field(None, ge=0, le=1000)
+    min: int | None = Field(None, ge=0, le=1000)
+    max: int | None = Field(None, ge=1, le=1000)
+    cpu_target: int | None = Field(
+        60, ge=10, le=95, description="Average CPU % to track; null disables CPU scaling."
+    )
+    queue: QueueScaling | None = Field(None, description="Workers only: scale on SQS backlog.")
+
+
+class IamStatement(_Model):
+    """One statement added to the task role (what the app itself may do)."""
+
+    sid: str | None = Field(None, pattern=r"^[A-Za-z0-9]+$")
+    effect: Literal["Allow", "Deny"] = "Allow"
+    actions: list[Annotated[str, Field(pattern=r"^[a-z0-9-]+:[A-Za-z0-9*]+$|^\*$")]] = Field(
+        min_length=1
+    )
+    resources: list[str] = Field(min_length=1)
+    conditions: dict[str, dict[str, Any]] | None = None
+    wildcard_reason: str | None = Field(
+        None, description="Required when an action contains '*': why nothing narrower works."
+    )
+
+
+class Network(_Model):
+    cluster_arn: ClusterArn
+    vpc_id: VpcId
+    subnet_ids: list[SubnetId] = Field(min_length=1)
+    security_group_ids: list[SecurityGroupId] = Field(
+        default_factory=list, description="Extra security groups for the tasks (e.g. database access)."
+    )
+
+
+class LoadBalancer(_Model):
+    """Web only: attach to an existing ALB listener with a host and/or path rule."""
+
+    listener_arn: ListenerArn
+    security_group_id: SecurityGroupId = Field(description="The ALB's security group.")
+    hosts: list[str] = Field(default_factory=list, max_length=5)
+    paths: list[Annotated[str, Field(pattern=r"^/")]] = Field(default_factory=list, max_length=5)
+    priority: int = Field(ge=1, le=50000)
+
+
+class Telemetry(_Model):
+    endpoint: Annotated[str, Field(pattern=r"^https://[^\s/]+(/\S*)?$")] = Field(
+        description="The vendor's OTLP/HTTP endpoint, https only."
+    )
+    api_key_secret_arn: SecretArn
+    api_key_header: str = Field("api-key", pattern=r"^[A-Za-z0-9-]+$")
+
+
+class ServiceSpec(_Model):
+    """One service of one team in one environment."""
+
+    name: ServiceName
+    team: TeamName
+    environment: Environment
+    kind: Kind
+    image: Image
+    cpu: int = Field(description="Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.")
+    memory: int = Field(description="Task memory in MiB; must be valid for the cpu.")
+    architecture: Literal["x86_64", "arm64"] = "x86_64"
+    port: Port | None = Field(None, description="The app's port; required for web.")
+    health_check_path: str = Field("/health", pattern=r"^/\S*$")
+    command: list[str] | None = None
+    variables: Annotated[dict[str, str], AfterValidator(_env_var_names)] = Field(
+        default_factory=dict
+    )
+    secrets: Annotated[dict[str, SecretOrParameterArn], AfterValidator(_env_var_names)] = Field(
+        default_factory=dict
+    )
+    scaling: Scaling = Field(default_factory=Scaling)
+    iam: list[IamStatement] = Field(default_factory=list)
+    network: Network
+    load_balancer: LoadBalancer | None = None
+    telemetry: Telemetry
+    ecs_exec: bool | None = Field(None, description="Default: on outside production.")
+    read_only_root_filesystem: bool = True
+    user: str | None = Field(
+        "1000", pattern=r"^\d+(:\d+)?$", description="uid[:gid] for the app; null keeps the image's USER."
+    )
+
+    # (file, {field path: line}) when loaded from YAML; used to place errors.
+    _source: tuple[str, dict] | None = PrivateAttr(None)
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> ServiceSpec:
+        """Validate a mapping (parsed YAML or keyword arguments); raise SpecError."""
+        try:
+            spec = cls.model_validate(dict(data))
+        except ValidationError as exc:
+            raise SpecError(pydantic_problems(exc, cls)) from None
+        collect(check_spec(spec))
+        return spec
+
+
+def check_spec(spec: ServiceSpec) -> list[Problem]:
+    """Rules that relate fields; each problem names the field to change."""
+    problems: list[Problem] = []
+    add = problems.append
+    if spec.cpu not in FARGATE_SIZES:
+        add(Problem(("cpu",), spec.cpu, f"Fargate cpu must be one of {sorted(FARGATE_SIZES)}"))
+    elif spec.memory not in FARGATE_SIZES[spec.cpu]:
+        allowed = FARGATE_SIZES[spec.cpu]
+        add(Problem(("memory",), spec.memory,
+                    f"with cpu {spec.cpu} Fargate allows memory {allowed[0]}..{allowed[-1]} "
+                    f"MiB in steps of {allowed[1] - allowed[0]}"))
+    if spec.kind == "web":
+        if spec.port is None:
+            add(Problem(("port",), MISSING, "a web service needs the port its app listens on"))
+        if spec.load_balancer is None:
+            add(Problem(("load_balancer",), MISSING,
+                        "a web service needs load_balancer.listener_arn, security_group_id, "
+                        "priority and hosts or paths"))
+        elif not (spec.load_balancer.hosts or spec.load_balancer.paths):
+            add(Problem(("load_balancer", "hosts"), [],
+                        "give at least one host or path for the listener rule"))
+        if spec.scaling.queue is not None:
+            add(Problem(("scaling", "queue"), spec.scaling.queue.arn,
+                        "queue scaling is for workers; remove it or set kind: worker"))
+    elif spec.load_balancer is not None:
+        add(Problem(("load_balancer",), "...",
+                    "a worker has no load balancer; remove it or set kind: web"))
+    s = spec.scaling
+    if s.min is not None and s.max is not None and s.min > s.max:
+        add(Problem(("scaling", "min"), s.min, f"min must not exceed max ({s.max})"))
+    if s.desired is not None:
+        if s.min is not None and s.desired < s.min:
+            add(Problem(("scaling", "desired"), s.desired, f"desired must be at least min ({s.min})"))
+        if s.max is not None and s.desired > s.max:
+            add(Problem(("scaling", "desired"), s.desired, f"desired must not exceed max ({s.max})"))
+    for i, st in enumerate(spec.iam):
+        for j, action in enumerate(st.actions):
+            if "*" in action and not st.wildcard_reason:
+                add(Problem(("iam", i, "actions", j), action,
+                            "wildcard actions are rejected: list the exact actions, or add "
+                            "wildcard_reason explaining why nothing narrower works"))
+    overlap = set(spec.variables) & set(spec.secrets)
+    for key in sorted(overlap):
+        add(Problem(("secrets", key), spec.secrets[key],
+                    "also set in variables; keep it in one place"))
+    return problems

@@ -1,0 +1,96 @@
+"""Load many service files, then synthesize them all or nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import Problem, SpecError
+from .manifest import load_service, source_of
+from .resolve import ResolvedService, resolve
+from .spec import ServiceSpec
+from .telemetry.render import render_collector_config
+
+
+def discover(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Files as given; directories expanded to their ``*.yaml`` files (sorted)."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found += sorted(f for f in p.rglob("*.y*ml")
+                            if f.suffix in (".yaml", ".yml") and "ci" not in f.parts)
+        else:
+            found.append(p)
+    return found
+
+
+def resolve_located(spec: ServiceSpec) -> ResolvedService:
+    """``resolve``, with file and line on errors for specs loaded from YAML."""
+    try:
+        service = resolve(spec)
+        render_collector_config(service)
+        return service
+    except SpecError as err:
+        source = source_of(spec)
+        raise (err.located(*source) if source else err) from None
+
+
+def load_all(paths: Iterable[str | os.PathLike]) -> list[ResolvedService]:
+    """Load and resolve every file; report the problems of all files at once."""
+    files = discover(paths)
+    if not files:
+        raise SpecError(Problem((), [str(p) for p in paths], "no service files (*.yaml) found"))
+    problems: list[Problem] = []
+    services: list[ResolvedService] = []
+    stacks: dict[str, str] = {}
+    for f in files:
+        if not f.is_file():
+            problems.append(Problem((), str(f), "no such file", str(f)))
+            continue
+        try:
+            service = resolve_located(load_service(f))
+        except SpecError as err:
+            problems += err.problems
+            continue
+        stack = service.names.service
+        if stack in stacks:
+            problems.append(Problem(("name",), service.spec.name,
+                                    f"{stacks[stack]} already defines {stack} (same name and "
+                                    "environment); rename one", str(f)))
+        stacks[stack] = str(f)
+        services.append(service)
+    if problems:
+        raise SpecError(problems)
+    return services
+
+
+def synth(services: list[ResolvedService], outdir: str | os.PathLike) -> list[str]:
+    """Synthesize into a temporary directory beside ``outdir``, then swap it in.
+
+    If anything fails, ``outdir`` is left as it was. Returns the stack names.
+    """
+    from .cdk import App
+    from .l3.stack import ServiceStack
+
+    outdir = Path(outdir).resolve()
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
+    try:
+        app = App(outdir=str(tmp))
+        for service in services:
+            ServiceStack(app, service)
+        app.synth()
+        old = None
+        if outdir.exists():
+            old = outdir.with_name(f".{outdir.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            outdir.rename(old)
+        tmp.rename(outdir)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [s.names.service for s in services]

@@ -1,0 +1,1 @@
+"""Telemetry sidecars: pinned images, reserved ports, rendered configs."""
