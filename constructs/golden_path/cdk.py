@@ -73,4 +73,14 @@ from constructs import Construct  # noqa: E402
 
 BACKEND = "cdktf"
 
-__all__ = [name for name in dir() if name[0].isupper()] + ["BACKEND"]
+
+def literal(text: str) -> str:
+    """Text that Terraform must keep as written (collector configs, JSON documents).
+
+    Terraform reads ``${...}`` and ``%{...}`` in any string as its own template
+    syntax; the collector's ``${env:VAR}`` and IAM's ``${aws:username}`` must
+    reach AWS unchanged, so they are escaped as ``$${`` and ``%%{``.
+    """
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+__all__ = [name for name in dir() if name[0].isupper()] + ["BACKEND", "literal"]

@@ -16,6 +16,7 @@ from ..cdk import (
     EcsTaskDefinitionRuntimePlatform,
     EcsTaskDefinitionVolume,
     TerraformResourceLifecycle,
+    literal,
 )
 
 
@@ -44,7 +45,7 @@ class FargateTaskDefinition(Construct):
             ),
             execution_role_arn=execution_role_arn,
             task_role_arn=task_role_arn,
-            container_definitions=json.dumps(containers, indent=2),
+            container_definitions=literal(json.dumps(containers, indent=2)),
             volume=[EcsTaskDefinitionVolume(name=v) for v in volumes],
             tags=tags,
             depends_on=depends_on,

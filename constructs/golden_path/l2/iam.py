@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..cdk import Construct, IamRole, IamRolePolicy
+from ..cdk import Construct, IamRole, IamRolePolicy, literal
 from ..policies import document
 
 
@@ -42,7 +42,7 @@ class ServiceRole(Construct):
             self, "role",
             name=name,
             description=description or None,
-            assume_role_policy=json.dumps(trust_policy, indent=2),
+            assume_role_policy=literal(json.dumps(trust_policy, indent=2)),
             max_session_duration=3600,
             tags=tags,
         )
@@ -52,5 +52,5 @@ class ServiceRole(Construct):
                 self, "policy",
                 name=f"{name}-policy"[:128],
                 role=self.role.name,
-                policy=json.dumps(document(statements), indent=2),
+                policy=literal(json.dumps(document(statements), indent=2)),
             )
