@@ -95,6 +95,12 @@ def _image(value: str) -> str:
     return value
 
 
+def _fargate_cpu(value: int) -> int:
+    if value not in FARGATE_SIZES:
+        raise ValueError(f"Fargate cpu must be one of {sorted(FARGATE_SIZES)}")
+    return value
+
+
 def _env_var_names(value: dict[str, Any]) -> dict[str, Any]:
     for key in value:
         if not _ENV_VAR.match(key):
@@ -191,7 +197,7 @@ class ServiceSpec(_Model):
     environment: Environment
     kind: Kind
     image: Image
-    cpu: int = Field(description="Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.")
+    cpu: Annotated[int, AfterValidator(_fargate_cpu)] = Field(description="Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.")
     memory: int = Field(description="Task memory in MiB; must be valid for the cpu.")
     architecture: Literal["x86_64", "arm64"] = "x86_64"
     port: Port | None = Field(None, description="The app's port; required for web.")
@@ -232,9 +238,7 @@ def check_spec(spec: ServiceSpec) -> list[Problem]:
     """Rules that relate fields; each problem names the field to change."""
     problems: list[Problem] = []
     add = problems.append
-    if spec.cpu not in FARGATE_SIZES:
-        add(Problem(("cpu",), spec.cpu, f"Fargate cpu must be one of {sorted(FARGATE_SIZES)}"))
-    elif spec.memory not in FARGATE_SIZES[spec.cpu]:
+    if spec.memory not in FARGATE_SIZES[spec.cpu]:
         allowed = FARGATE_SIZES[spec.cpu]
         add(Problem(("memory",), spec.memory,
                     f"with cpu {spec.cpu} Fargate allows memory {allowed[0]}..{allowed[-1]} "

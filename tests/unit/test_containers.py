@@ -1,0 +1,115 @@
+"""Container definitions: shape (botocore's ECS model), ordering and sidecar wiring."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from ecs_shape import register_task_definition_errors
+
+from golden_path import ServiceSpec, resolve
+from golden_path.containers import container_definitions, volumes
+from golden_path.telemetry.render import render_collector_config
+
+
+def build(spec: dict):
+    svc = resolve(ServiceSpec.parse(spec))
+    config = render_collector_config(svc)
+    return svc, {c["name"]: c for c in container_definitions(svc, config)}, config
+
+
+@pytest.mark.parametrize("kind", ["web", "worker"])
+def test_definitions_match_the_ecs_api_shape(web, worker, kind):
+    svc, containers, _ = build(web if kind == "web" else worker)
+    errors = register_task_definition_errors(
+        list(containers.values()), cpu=svc.sizes.task.cpu, memory=svc.sizes.task.memory,
+        volumes=volumes(svc))
+    assert errors == ""
+
+
+def test_shape_check_can_fail():
+    # The validator is real: a wrong type and an unknown key are reported.
+    errors = register_task_definition_errors([{"name": "x", "image": "y", "cpu": "lots",
+                                               "essentiall": True}])
+    assert "Invalid type for parameter containerDefinitions[0].cpu" in errors
+    assert 'Unknown parameter in containerDefinitions[0]: "essentiall"' in errors
+
+
+def test_app_waits_for_router_start_and_collector_healthy(web):
+    _, c, _ = build(web)
+    assert c["app"]["dependsOn"] == [
+        {"containerName": "log_router", "condition": "START"},
+        {"containerName": "otel-collector", "condition": "HEALTHY"},
+    ]
+    assert c["app"]["logConfiguration"]["logDriver"] == "awsfirelens"
+    assert c["app"]["logConfiguration"]["options"]["log_group_name"] == (
+        "/golden-path/staging/payments/billing-api/app")
+
+
+def test_router_is_essential_fluentbit_logging_to_awslogs(web):
+    _, c, _ = build(web)
+    router = c["log_router"]
+    assert router["essential"] is True
+    assert router["firelensConfiguration"]["type"] == "fluentbit"
+    assert router["image"].startswith("public.ecr.aws/aws-observability/aws-for-fluent-bit:2.")
+    assert router["logConfiguration"]["logDriver"] == "awslogs"
+    assert router["logConfiguration"]["options"]["awslogs-group"].endswith("/log-router")
+
+
+def test_collector_reads_config_and_key_from_secrets_and_checks_health(web):
+    svc, c, config = build(web)
+    col = c["otel-collector"]
+    assert col["image"].startswith("otel/opentelemetry-collector-contrib:0.")
+    assert col["command"] == ["--config=env:OTELCOL_CONFIG"]
+    assert {s["name"]: s["valueFrom"] for s in col["secrets"]} == {
+        "OTELCOL_CONFIG": svc.collector_config_parameter_arn,
+        "OTLP_API_KEY": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:otlp-key-AbCdEf",
+    }
+    assert col["healthCheck"]["command"][-1] == "http://localhost:13133/"
+    assert col["dependsOn"] == [{"containerName": "healthcheck-tools", "condition": "SUCCESS"}]
+    assert col["user"] == "10001" and col["readonlyRootFilesystem"] is True
+    # The health endpoint checked is the one the rendered config opens.
+    assert yaml.safe_load(config)["extensions"]["health_check"]["endpoint"] == "localhost:13133"
+
+
+def test_healthcheck_tools_copy_busybox_into_the_shared_volume(web):
+    _, c, _ = build(web)
+    tools = c["healthcheck-tools"]
+    assert tools["essential"] is False
+    assert tools["command"] == ["cp", "/bin/busybox", "/opt/healthcheck/busybox"]
+    assert c["otel-collector"]["healthCheck"]["command"][1] == "/opt/healthcheck/busybox"
+
+
+def test_config_change_changes_the_task_definition(web):
+    _, c1, _ = build(web)
+    web["telemetry"]["endpoint"] = "https://otlp.other-vendor.example.com"
+    _, c2, _ = build(web)
+    env = lambda c: {e["name"]: e["value"] for e in c["otel-collector"]["environment"]}  # noqa: E731
+    assert env(c1)["OTELCOL_CONFIG_SHA256"] != env(c2)["OTELCOL_CONFIG_SHA256"]
+
+
+def test_app_is_read_only_non_root_with_writable_tmp(web):
+    svc, c, _ = build(web)
+    app = c["app"]
+    assert app["readonlyRootFilesystem"] is True
+    assert app["user"] == "1000"
+    assert app["mountPoints"] == [{"sourceVolume": "tmp", "containerPath": "/tmp"}]
+    assert volumes(svc) == ["healthcheck-tools", "tmp"]
+
+
+def test_image_user_kept_when_user_is_null(web):
+    web.update(user=None, read_only_root_filesystem=False)
+    svc, c, _ = build(web)
+    assert "user" not in c["app"] and "mountPoints" not in c["app"]
+    assert volumes(svc) == ["healthcheck-tools"]
+
+
+def test_secrets_and_variables_injected(web):
+    _, c, _ = build(web)
+    app = c["app"]
+    assert {s["name"] for s in app["secrets"]} == {"DATABASE_URL", "SIGNING_KEY"}
+    assert {"name": "DJANGO_SETTINGS_MODULE", "value": "billing.settings"} in app["environment"]
+
+
+def test_worker_has_no_port(worker):
+    _, c, _ = build(worker)
+    assert "portMappings" not in c["app"]
