@@ -1,0 +1,198 @@
+"""ApplicationService synthesized in-process: resources and their properties."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from ecs_shape import register_task_definition_errors
+from tfjson import containers, one, resources, role_policy, statements_by_sid
+
+from golden_path import ServiceSpec, SpecError
+
+pytestmark = pytest.mark.synth
+
+TAGS = {"team": "payments", "service": "billing-api", "environment": "staging",
+        "managed-by": "golden-path"}
+
+
+@pytest.fixture(scope="module")
+def web_stack(synth_stack):
+    from conftest import VALID_WEB
+
+    return synth_stack(VALID_WEB)
+
+
+@pytest.fixture(scope="module")
+def worker_stack(synth_stack):
+    from conftest import VALID_WORKER
+
+    return synth_stack({**VALID_WORKER, "environment": "production"})
+
+
+def test_web_creates_the_expected_resources(web_stack):
+    counts = {t: len(r) for t, r in web_stack["resource"].items()}
+    assert counts == {
+        "aws_appautoscaling_policy": 1,
+        "aws_appautoscaling_target": 1,
+        "aws_cloudwatch_log_group": 3,
+        "aws_ecs_service": 1,
+        "aws_ecs_task_definition": 1,
+        "aws_iam_role": 2,
+        "aws_iam_role_policy": 2,
+        "aws_lb_listener_rule": 1,
+        "aws_lb_target_group": 1,
+        "aws_security_group": 1,
+        "aws_ssm_parameter": 1,
+        "aws_vpc_security_group_egress_rule": 1,
+        "aws_vpc_security_group_ingress_rule": 1,
+    }
+
+
+def test_every_taggable_resource_is_tagged(web_stack, worker_stack):
+    for stack, env in ((web_stack, "staging"), (worker_stack, "production")):
+        for rtype, items in stack["resource"].items():
+            if rtype in ("aws_iam_role_policy", "aws_appautoscaling_policy"):
+                continue  # these resources have no tags in the AWS API
+            for res in items.values():
+                assert res["tags"]["team"] == "payments", rtype
+                assert res["tags"]["environment"] == env, rtype
+                assert res["tags"]["managed-by"] == "golden-path", rtype
+
+
+def test_ecs_service_deploys_safely(web_stack):
+    svc = one(web_stack, "aws_ecs_service")
+    assert svc["name"] == "billing-api-staging"
+    assert svc["launch_type"] == "FARGATE"
+    assert svc["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
+    assert svc["propagate_tags"] == "SERVICE"
+    assert svc["enable_execute_command"] is True  # staging default
+    assert svc["network_configuration"]["assign_public_ip"] is False
+    assert svc["lifecycle"] == {"ignore_changes": ["desired_count"]}
+    assert svc["load_balancer"][0]["container_name"] == "app"
+    assert svc["load_balancer"][0]["container_port"] == 8000
+
+
+def test_task_definition(web_stack):
+    td = one(web_stack, "aws_ecs_task_definition")
+    assert (td["cpu"], td["memory"], td["network_mode"]) == ("512", "1024", "awsvpc")
+    assert td["requires_compatibilities"] == ["FARGATE"]
+    assert td["volume"] == [{"name": "healthcheck-tools"}, {"name": "tmp"}]
+    defs = list(containers(web_stack).values())
+    assert [c["name"] for c in defs] == ["log_router", "healthcheck-tools", "otel-collector", "app"]
+    assert register_task_definition_errors(defs, cpu=512, memory=1024,
+                                           volumes=["healthcheck-tools", "tmp"]) == ""
+
+
+def test_load_balancer_target_and_rule(web_stack):
+    tg = one(web_stack, "aws_lb_target_group")
+    assert (tg["name"], tg["port"], tg["target_type"]) == ("billing-api-staging", 8000, "ip")
+    assert tg["health_check"]["path"] == "/healthz"
+    rule = one(web_stack, "aws_lb_listener_rule")
+    assert rule["priority"] == 10
+    assert rule["condition"] == [{"host_header": {"values": ["billing.example.com"]}}]
+    assert rule["action"][0]["type"] == "forward"
+
+
+def test_ingress_only_from_the_alb(web_stack):
+    (ingress,) = resources(web_stack, "aws_vpc_security_group_ingress_rule")
+    assert ingress["referenced_security_group_id"] == "sg-0123456789abcdef0"
+    assert (ingress["from_port"], ingress["to_port"], ingress["ip_protocol"]) == (8000, 8000, "tcp")
+    assert "cidr_ipv4" not in ingress
+
+
+def test_log_groups_have_retention(web_stack):
+    groups = {g["name"]: g for g in resources(web_stack, "aws_cloudwatch_log_group")}
+    assert set(groups) == {f"/golden-path/staging/payments/billing-api/{n}"
+                           for n in ("app", "log-router", "otel-collector")}
+    assert {g["retention_in_days"] for g in groups.values()} == {30}
+    assert {g["skip_destroy"] for g in groups.values()} == {False}
+
+
+def test_collector_config_is_readable_yaml_in_the_json(web_stack):
+    param = one(web_stack, "aws_ssm_parameter")
+    assert param["type"] == "String" and param["tier"] == "Standard"
+    assert "processors: [memory_limiter, batch]" in param["value"]
+    # Terraform would read ${env:...} as its own interpolation: escaped in the JSON.
+    assert "api-key: $${env:OTLP_API_KEY}" in param["value"]
+
+
+def test_roles(web_stack):
+    roles = {r["name"]: r for r in resources(web_stack, "aws_iam_role")}
+    assert set(roles) == {"billing-api-staging-task", "billing-api-staging-execution"}
+    trust = json.loads(roles["billing-api-staging-task"]["assume_role_policy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+    task = statements_by_sid(role_policy(web_stack, "task"))
+    assert set(task) == {"FireLensAppLogs", "EcsExec", "ReadInvoices"}
+    execution = statements_by_sid(role_policy(web_stack, "execution"))
+    assert set(execution) == {"PullAppImage", "EcrLogin", "SidecarLogs", "InjectSecrets",
+                              "InjectParameters"}
+
+
+def test_outputs(web_stack):
+    names = {o["description"].split(": ")[1] for o in web_stack["output"].values()}
+    assert names == {"service_name", "task_definition_arn", "task_role_arn",
+                     "execution_role_arn", "security_group_id", "app_log_group",
+                     "collector_config_parameter", "target_group_arn"}
+
+
+def test_provider_is_pinned_to_the_cluster_account(web_stack):
+    (provider,) = web_stack["provider"]["aws"]
+    assert provider == {"region": "eu-west-1", "allowed_account_ids": ["123456789012"]}
+
+
+def test_worker_has_no_load_balancer_and_no_ingress(worker_stack):
+    for rtype in ("aws_lb_target_group", "aws_lb_listener_rule",
+                  "aws_vpc_security_group_ingress_rule"):
+        assert resources(worker_stack, rtype) == []
+    assert "load_balancer" not in one(worker_stack, "aws_ecs_service")
+
+
+def test_worker_scales_on_queue_backlog_per_task(worker_stack):
+    policies = {p["name"]: p for p in resources(worker_stack, "aws_appautoscaling_policy")}
+    assert set(policies) == {"billing-worker-production-cpu",
+                             "billing-worker-production-queue-backlog"}
+    config = policies["billing-worker-production-queue-backlog"][
+        "target_tracking_scaling_policy_configuration"]
+    assert config["target_value"] == 20
+    metrics = {m["id"]: m for m in config["customized_metric_specification"]["metrics"]}
+    assert metrics["visible"]["metric_stat"]["metric"]["dimensions"] == [
+        {"name": "QueueName", "value": "invoices"}]
+    assert metrics["backlog_per_task"]["expression"] == "IF(tasks > 0, visible / tasks, visible)"
+    assert metrics["backlog_per_task"]["return_data"] is True
+    target = one(worker_stack, "aws_appautoscaling_target")
+    assert (target["min_capacity"], target["max_capacity"]) == (2, 10)
+
+
+def test_production_keeps_logs_and_disables_exec(worker_stack):
+    assert {g["skip_destroy"] for g in resources(worker_stack, "aws_cloudwatch_log_group")} == {True}
+    assert {g["retention_in_days"] for g in resources(worker_stack, "aws_cloudwatch_log_group")} == {90}
+    assert one(worker_stack, "aws_ecs_service")["enable_execute_command"] is False
+
+
+def test_terraform_syntax_in_values_is_escaped(synth_stack, web):
+    web["variables"]["GREETING"] = "hello ${name} %{if x}"
+    stack = synth_stack(web)
+    raw = one(stack, "aws_ecs_task_definition")["container_definitions"]
+    assert "hello $${name} %%{if x}" in raw
+
+
+def test_bad_python_arguments_raise_spec_error(synth_stack, web):
+    web["memory"] = 3
+    with pytest.raises(SpecError) as caught:
+        synth_stack(web)
+    assert caught.value.field == "memory"
+
+
+def test_application_service_in_a_team_stack(web):
+    """The L3 inside a team's own stack, from a ServiceSpec, exposing its parts."""
+    from golden_path import ApplicationService
+    from golden_path.cdk import AwsProvider, Testing, TerraformStack
+
+    stack = TerraformStack(Testing.app(), "team-stack")
+    AwsProvider(stack, "aws", region="eu-west-1")
+    svc = ApplicationService(stack, "billing", ServiceSpec.parse(web))
+    assert svc.resolved.names.service == "billing-api-staging"
+    assert svc.load_balancer_target is not None and svc.autoscaling.queue_policy is None
+    synthesized = json.loads(Testing.synth(stack))
+    assert one(synthesized, "aws_ecs_service")["name"] == "billing-api-staging"
