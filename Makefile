@@ -37,6 +37,7 @@ synth: setup
 	@echo "golden-path: synthesized $$(ls cdktf.out/stacks | wc -l) stacks into cdktf.out/stacks"
 
 test: setup
+	@$(BIN)/ruff check --quiet constructs tests examples benchmarks
 	@$(BIN)/python -m pytest -q
 
 lint: setup

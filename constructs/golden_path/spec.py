@@ -197,7 +197,8 @@ class ServiceSpec(_Model):
     environment: Environment
     kind: Kind
     image: Image
-    cpu: Annotated[int, AfterValidator(_fargate_cpu)] = Field(description="Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.")
+    cpu: Annotated[int, AfterValidator(_fargate_cpu)] = Field(
+        description="Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.")
     memory: int = Field(description="Task memory in MiB; must be valid for the cpu.")
     architecture: Literal["x86_64", "arm64"] = "x86_64"
     port: Port | None = Field(None, description="The app's port; required for web.")

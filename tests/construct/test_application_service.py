@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from ecs_shape import register_task_definition_errors
-from tfjson import containers, one, resources, role_policy, statements_by_sid
 
+from ecs_shape import register_task_definition_errors
 from golden_path import ServiceSpec, SpecError
+from tfjson import containers, one, resources, role_policy, statements_by_sid
 
 pytestmark = pytest.mark.synth
 
@@ -187,7 +187,7 @@ def test_bad_python_arguments_raise_spec_error(synth_stack, web):
 def test_application_service_in_a_team_stack(web):
     """The L3 inside a team's own stack, from a ServiceSpec, exposing its parts."""
     from golden_path import ApplicationService
-    from golden_path.cdk import AwsProvider, Testing, TerraformStack
+    from golden_path.cdk import AwsProvider, TerraformStack, Testing
 
     stack = TerraformStack(Testing.app(), "team-stack")
     AwsProvider(stack, "aws", region="eu-west-1")

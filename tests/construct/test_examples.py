@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from ecs_shape import register_task_definition_errors
 from tfjson import containers, one, resources
 

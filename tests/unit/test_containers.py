@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from ecs_shape import register_task_definition_errors
 
+from ecs_shape import register_task_definition_errors
 from golden_path import ServiceSpec, resolve
 from golden_path.containers import container_definitions, volumes
 from golden_path.telemetry.render import render_collector_config

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 import yaml
 
 from golden_path import SpecError, load_service
+
+
+def line_of(path: str, prefix: str) -> int:
+    return next(i for i, text in enumerate(Path(path).read_text().splitlines(), 1)
+                if text.startswith(prefix))
 
 
 def write(tmp_path, data) -> str:
@@ -24,7 +30,7 @@ def test_valid_file_loads(tmp_path, web):
 def test_error_points_at_the_line_of_the_field(tmp_path, web):
     web["memory"] = 8192
     path = write(tmp_path, web)
-    line = next(i for i, text in enumerate(open(path), 1) if text.startswith("memory:"))
+    line = line_of(path, "memory:")
     with pytest.raises(SpecError) as caught:
         load_service(path)
     problem = caught.value.problems[0]
@@ -35,7 +41,7 @@ def test_error_points_at_the_line_of_the_field(tmp_path, web):
 def test_nested_error_points_at_nested_line(tmp_path, web):
     web["iam"][0]["actions"] = ["s3:GetObject", "s3:*"]
     path = write(tmp_path, web)
-    lines = open(path).read().splitlines()
+    lines = Path(path).read_text().splitlines()
     line = next(i for i, text in enumerate(lines, 1) if text.strip() == "- s3:*")
     with pytest.raises(SpecError) as caught:
         load_service(path)
@@ -46,7 +52,7 @@ def test_nested_error_points_at_nested_line(tmp_path, web):
 def test_missing_field_points_at_its_parent(tmp_path, web):
     del web["network"]["vpc_id"]
     path = write(tmp_path, web)
-    line = next(i for i, text in enumerate(open(path), 1) if text.startswith("network:"))
+    line = line_of(path, "network:")
     with pytest.raises(SpecError) as caught:
         load_service(path)
     assert (caught.value.field, caught.value.problems[0].line) == ("network.vpc_id", line)

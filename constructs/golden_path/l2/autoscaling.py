@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from ..cdk import (
     AppautoscalingPolicy,
+    AppautoscalingTarget,
+    Construct,
+)
+from ..cdk import (
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration as TargetTracking,
 )
 from ..cdk import (
@@ -24,7 +28,6 @@ from ..cdk import (
 from ..cdk import (
     AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification as PredefinedMetric,
 )
-from ..cdk import AppautoscalingTarget, Construct
 
 #: Backlog per task = visible messages / running tasks (guarding zero tasks).
 BACKLOG_EXPRESSION = "IF(tasks > 0, visible / tasks, visible)"
