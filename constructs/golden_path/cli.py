@@ -31,7 +31,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         spec = service.spec
         print(f"ok  {service.names.service}: {spec.kind} of team {spec.team}, "
               f"cpu {spec.cpu} / {spec.memory} MiB (app {service.sizes.app.cpu} / "
-              f"{service.sizes.app.memory} MiB), {service.scaling.min}..{service.scaling.max} tasks")
+              f"{service.sizes.app.memory} MiB), {service.scaling.min}..{service.scaling.max} tasks, "
+              f"traces {service.telemetry.sampling_percent:g} %, logs >= {service.telemetry.log_level}"
+              + (f", INCIDENT {service.telemetry.incident}" if service.telemetry.incident else ""))
     return 0
 
 

@@ -1,15 +1,17 @@
 """ECS container definitions for a resolved service. Pure Python (no cdktf).
 
-The task runs four containers:
+The task runs four containers, started in this order and stopped in reverse:
 
-- ``log_router``: Fluent Bit (FireLens). Starts first, stops last; the app's
-  stdout/stderr flows through it.
-- ``healthcheck-tools``: a one-shot init container that copies a static
-  busybox into a shared volume, because the collector image has no shell.
-- ``otel-collector``: the OpenTelemetry Collector; its config comes from an
-  SSM parameter through an environment variable; health-checked for real.
-- ``app``: the team's image; waits for the router (START) and the collector
-  (HEALTHY).
+1. ``telemetry-init`` (one-shot): writes the Fluent Bit config from its SSM
+   parameter into a shared volume and copies a static busybox there (the
+   collector image has no shell for a health check). Fargate cannot read a
+   FireLens config from S3; this is the documented alternative.
+2. ``otel-collector``: the OpenTelemetry Collector; its config comes from an
+   SSM parameter through an environment variable; health-checked for real.
+3. ``log_router``: Fluent Bit (FireLens). Waits for the collector, since it
+   ships the app's logs to it; stops before it, after flushing (Grace 30).
+4. ``app``: the team's image; waits for the router (START) and the
+   collector (HEALTHY); stops first.
 
 The definitions are plain dicts in the shape of ECS ``RegisterTaskDefinition``
 (camelCase), checked in tests against botocore's service model.
@@ -22,14 +24,22 @@ from typing import Any
 
 from .resolve import ResolvedService
 from .telemetry import sidecars as sc
+from .telemetry.render import FLUENT_BIT_BUFFER_PATH
 
 TMP_VOLUME = "tmp"
-HEALTH_TOOLS_VOLUME = "healthcheck-tools"
-HEALTH_TOOLS_PATH = "/opt/healthcheck"
+TELEMETRY_VOLUME = "telemetry"
+TELEMETRY_PATH = "/opt/golden-path"
+ROUTER_BUFFER_VOLUME = "log-buffer"
+ROUTER_CONFIG_FILE = f"{TELEMETRY_PATH}/fluent-bit.conf"
+ROUTER_CONFIG_ENV = "FLUENT_BIT_CONFIG"
 
 
 def _pairs(mapping: dict[str, str], value_key: str) -> list[dict[str, str]]:
     return [{"name": k, value_key: mapping[k]} for k in sorted(mapping)]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _awslogs(service: ResolvedService, group: str, prefix: str) -> dict[str, Any]:
@@ -57,17 +67,8 @@ def app_container(service: ResolvedService) -> dict[str, Any]:
         # ECS Exec needs an init process; it also reaps zombies for Django/Celery.
         "linuxParameters": {"initProcessEnabled": True},
         "stopTimeout": 30,
-        "logConfiguration": {
-            "logDriver": "awsfirelens",
-            "options": {
-                "Name": "cloudwatch_logs",
-                "region": service.region,
-                "log_group_name": service.names.app_log_group,
-                "log_stream_prefix": "app/",
-                "auto_create_group": "false",
-                "retry_limit": "2",
-            },
-        },
+        # FireLens: stdout/stderr go to the router; its config decides the rest.
+        "logConfiguration": {"logDriver": "awsfirelens"},
         "dependsOn": [
             {"containerName": sc.ROUTER_CONTAINER, "condition": "START"},
             {"containerName": sc.COLLECTOR_CONTAINER, "condition": "HEALTHY"},
@@ -93,27 +94,53 @@ def log_router_container(service: ResolvedService) -> dict[str, Any]:
         "memory": service.sizes.router.memory,
         "firelensConfiguration": {
             "type": "fluentbit",
-            "options": {"enable-ecs-log-metadata": "true"},
+            "options": {
+                "enable-ecs-log-metadata": "true",
+                "config-file-type": "file",
+                "config-file-value": ROUTER_CONFIG_FILE,
+            },
         },
         # FireLens mounts its generated config and a socket the router must own:
         # aws-for-fluent-bit runs as root and writes under /fluent-bit and /tmp.
         "user": "0",
         "readonlyRootFilesystem": False,
+        "mountPoints": [
+            {"sourceVolume": TELEMETRY_VOLUME, "containerPath": TELEMETRY_PATH, "readOnly": True},
+            {"sourceVolume": ROUTER_BUFFER_VOLUME,
+             "containerPath": FLUENT_BIT_BUFFER_PATH.rstrip("/")},
+        ],
+        "healthCheck": {
+            "command": ["CMD-SHELL", f"curl -sf http://127.0.0.1:{sc.ROUTER_HTTP_PORT}"
+                                     "/api/v1/health || exit 1"],
+            "interval": 10,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 10,
+        },
+        # Longer than Fluent Bit's Grace (30 s) so a stopping task flushes its logs.
+        "stopTimeout": 45,
+        "dependsOn": [
+            {"containerName": sc.INIT_CONTAINER, "condition": "SUCCESS"},
+            {"containerName": sc.COLLECTOR_CONTAINER, "condition": "HEALTHY"},
+        ],
         "logConfiguration": _awslogs(service, service.names.router_log_group, "log-router"),
     }
 
 
-def healthcheck_tools_container(service: ResolvedService) -> dict[str, Any]:
+def telemetry_init_container(service: ResolvedService, router_config: str) -> dict[str, Any]:
+    script = (f'printf "%s" "${ROUTER_CONFIG_ENV}" > {ROUTER_CONFIG_FILE}'
+              f" && cp /bin/busybox {TELEMETRY_PATH}/busybox")
     return {
-        "name": sc.HEALTH_TOOLS_CONTAINER,
-        "image": sc.HEALTH_TOOLS_IMAGE,
+        "name": sc.INIT_CONTAINER,
+        "image": sc.INIT_IMAGE,
         "essential": False,
         "cpu": 0,
-        "command": ["cp", "/bin/busybox", f"{HEALTH_TOOLS_PATH}/busybox"],
+        "command": ["sh", "-c", script],
+        "environment": [{"name": "FLUENT_BIT_CONFIG_SHA256", "value": _digest(router_config)}],
+        "secrets": [{"name": ROUTER_CONFIG_ENV, "valueFrom": service.router_config_parameter_arn}],
         "readonlyRootFilesystem": True,
-        "mountPoints": [{"sourceVolume": HEALTH_TOOLS_VOLUME, "containerPath": HEALTH_TOOLS_PATH}],
-        "logConfiguration": _awslogs(service, service.names.collector_log_group,
-                                     "healthcheck-tools"),
+        "mountPoints": [{"sourceVolume": TELEMETRY_VOLUME, "containerPath": TELEMETRY_PATH}],
+        "logConfiguration": _awslogs(service, service.names.collector_log_group, sc.INIT_CONTAINER),
     }
 
 
@@ -126,15 +153,14 @@ def collector_container(service: ResolvedService, config_text: str) -> dict[str,
     c = service.collector
     return {
         "name": sc.COLLECTOR_CONTAINER,
-        "image": sc.COLLECTOR_IMAGE,
+        "image": c.image,
         "essential": True,
         "cpu": service.sizes.collector.cpu,
         "memory": service.sizes.collector.memory,
         "command": [f"--config=env:{c.config_env}"],
         "environment": [
             {"name": "GOMEMLIMIT", "value": c.gomemlimit},
-            {"name": "OTELCOL_CONFIG_SHA256",
-             "value": hashlib.sha256(config_text.encode()).hexdigest()},
+            {"name": "OTELCOL_CONFIG_SHA256", "value": _digest(config_text)},
         ],
         "secrets": [
             {"name": c.api_key_env, "valueFrom": c.api_key_secret_arn},
@@ -142,37 +168,38 @@ def collector_container(service: ResolvedService, config_text: str) -> dict[str,
         ],
         "user": sc.COLLECTOR_UID,
         "readonlyRootFilesystem": True,
-        "mountPoints": [{
-            "sourceVolume": HEALTH_TOOLS_VOLUME,
-            "containerPath": HEALTH_TOOLS_PATH,
-            "readOnly": True,
-        }],
+        "mountPoints": [
+            {"sourceVolume": TELEMETRY_VOLUME, "containerPath": TELEMETRY_PATH, "readOnly": True},
+        ],
         "healthCheck": {
-            "command": ["CMD", f"{HEALTH_TOOLS_PATH}/busybox", "wget", "-q", "-O", "/dev/null",
+            "command": ["CMD", f"{TELEMETRY_PATH}/busybox", "wget", "-q", "-O", "/dev/null",
                         f"http://localhost:{sc.COLLECTOR_HEALTH_PORT}/"],
             "interval": 10,
             "timeout": 5,
             "retries": 3,
             "startPeriod": 15,
         },
-        "dependsOn": [{"containerName": sc.HEALTH_TOOLS_CONTAINER, "condition": "SUCCESS"}],
+        # Stops last: drains its sending queue after the router's final flush.
+        "stopTimeout": 30,
+        "dependsOn": [{"containerName": sc.INIT_CONTAINER, "condition": "SUCCESS"}],
         "logConfiguration": _awslogs(service, service.names.collector_log_group, "otel-collector"),
     }
 
 
-def container_definitions(service: ResolvedService, collector_config: str) -> list[dict]:
-    """All containers of the task, router first (it starts first and stops last)."""
+def container_definitions(service: ResolvedService, collector_config: str,
+                          router_config: str) -> list[dict]:
+    """All containers of the task, in start order."""
     return [
-        log_router_container(service),
-        healthcheck_tools_container(service),
+        telemetry_init_container(service, router_config),
         collector_container(service, collector_config),
+        log_router_container(service),
         app_container(service),
     ]
 
 
 def volumes(service: ResolvedService) -> list[str]:
     """Names of the task's ephemeral bind-mount volumes."""
-    names = [HEALTH_TOOLS_VOLUME]
+    names = [TELEMETRY_VOLUME, ROUTER_BUFFER_VOLUME]
     if service.spec.read_only_root_filesystem:
         names.append(TMP_VOLUME)
     return names

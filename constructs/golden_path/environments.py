@@ -4,6 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Log levels from most to least verbose; a floor drops everything before it.
+LOG_LEVELS = ("debug", "info", "warn", "error")
+
+
+@dataclass(frozen=True)
+class TelemetryProfile:
+    #: Share of traces kept (error spans are always kept, see telemetry/policy.py).
+    sampling_percent: float
+    #: A team may set ``telemetry.sampling_percent`` within these bounds.
+    sampling_bounds: tuple[float, float]
+    #: Least severe log level kept.
+    log_level: str
+    #: Most verbose floor a team may choose (the incident override may go lower).
+    most_verbose_log_level: str
+    #: Noise dropped before it is paid for (names of rules in telemetry/policy.py).
+    noise: tuple[str, ...]
+    batch_size: int
+    batch_timeout: str
+    #: Batches the exporter may hold while the vendor is slow or down.
+    queue_size: int
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -18,12 +39,27 @@ class Profile:
     max_tasks: int
     #: The least ``scaling.min`` a web service may ask for (high availability).
     web_min_floor: int
+    telemetry: TelemetryProfile
 
 
 PROFILES: dict[str, Profile] = {
-    "sandbox": Profile("sandbox", 7, False, True, 1, 1, 2, 1),
-    "staging": Profile("staging", 30, False, True, 1, 1, 4, 1),
-    "production": Profile("production", 90, True, False, 2, 2, 10, 2),
+    "sandbox": Profile(
+        "sandbox", 7, False, True, 1, 1, 2, 1,
+        TelemetryProfile(sampling_percent=100, sampling_bounds=(1, 100), log_level="debug",
+                         most_verbose_log_level="debug", noise=("health_checks",),
+                         batch_size=256, batch_timeout="1s", queue_size=200)),
+    "staging": Profile(
+        "staging", 30, False, True, 1, 1, 4, 1,
+        TelemetryProfile(sampling_percent=10, sampling_bounds=(1, 100), log_level="info",
+                         most_verbose_log_level="debug",
+                         noise=("health_checks", "success_lines"),
+                         batch_size=512, batch_timeout="5s", queue_size=500)),
+    "production": Profile(
+        "production", 90, True, False, 2, 2, 10, 2,
+        TelemetryProfile(sampling_percent=0.1, sampling_bounds=(0.01, 10), log_level="warn",
+                         most_verbose_log_level="info",
+                         noise=("health_checks", "success_lines"),
+                         batch_size=2048, batch_timeout="10s", queue_size=1000)),
 }
 
 

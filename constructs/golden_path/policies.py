@@ -3,7 +3,8 @@
 Least privilege: the execution role (used by ECS to start the task) may pull
 its image, write its sidecars' log groups and read exactly the secrets and
 parameters it injects. The task role (used by the app) gets the team's
-statements plus what the platform's sidecars need at run time.
+statements, plus the ECS Exec channels when exec is on; nothing else (the
+sidecars ship telemetry over localhost and the vendor's key).
 """
 
 from __future__ import annotations
@@ -62,17 +63,14 @@ def execution_role_statements(service: ResolvedService) -> list[Statement]:
                            "Resource": list(service.secret_arns)})
     statements.append({
         "Sid": "InjectParameters", "Effect": "Allow", "Action": ["ssm:GetParameters"],
-        "Resource": sorted({*service.parameter_arns, service.collector_config_parameter_arn}),
+        "Resource": sorted({*service.parameter_arns, service.collector_config_parameter_arn,
+                            service.router_config_parameter_arn}),
     })
     return statements
 
 
 def task_role_statements(service: ResolvedService) -> list[Statement]:
-    statements: list[Statement] = [{
-        # FireLens: Fluent Bit ships the app's logs with the task role's credentials.
-        "Sid": "FireLensAppLogs", "Effect": "Allow", "Action": LOG_WRITE,
-        "Resource": [f"{service.log_group_arn(service.names.app_log_group)}:log-stream:*"],
-    }]
+    statements: list[Statement] = []
     if service.ecs_exec:
         statements.append({"Sid": "EcsExec", "Effect": "Allow", "Action": ECS_EXEC,
                            "Resource": ["*"]})

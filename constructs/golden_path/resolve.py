@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from .environments import Profile, profile
 from .errors import Problem, SpecError, collect
 from .spec import ARN_PATTERNS, ServiceSpec
 from .telemetry import sidecars
+from .telemetry.distributions import distribution
+from .telemetry.policy import TelemetryPolicy, telemetry_policy
 
 MANAGED_BY = "golden-path"
 # AWS name limits enforced here (the provider would only fail at apply time).
@@ -45,10 +48,10 @@ class Names:
     execution_role: str
     target_group: str
     security_group: str
-    app_log_group: str
     router_log_group: str
     collector_log_group: str
     collector_config_parameter: str
+    router_config_parameter: str
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class Sizes:
 class Collector:
     """The decided collector settings the config template renders."""
 
+    image: str
     memory_limit_mib: int
     spike_limit_mib: int
     gomemlimit: str
@@ -100,6 +104,7 @@ class ResolvedService:
     names: Names
     sizes: Sizes
     collector: Collector
+    telemetry: TelemetryPolicy
     scaling: TaskScaling
     log_retention_days: int
     deletion_protection: bool
@@ -116,11 +121,17 @@ class ResolvedService:
     def log_group_arn(self, name: str) -> str:
         return f"arn:aws:logs:{self.region}:{self.account}:log-group:{name}"
 
+    def parameter_arn(self, name: str) -> str:
+        # Parameter names with a leading '/' join the ARN without another '/'.
+        return f"arn:aws:ssm:{self.region}:{self.account}:parameter{name}"
+
     @property
     def collector_config_parameter_arn(self) -> str:
-        # Parameter names with a leading '/' join the ARN without another '/'.
-        return (f"arn:aws:ssm:{self.region}:{self.account}:"
-                f"parameter{self.names.collector_config_parameter}")
+        return self.parameter_arn(self.names.collector_config_parameter)
+
+    @property
+    def router_config_parameter_arn(self) -> str:
+        return self.parameter_arn(self.names.router_config_parameter)
 
     @property
     def kind(self) -> str:
@@ -131,15 +142,20 @@ class ResolvedService:
         return self.spec.kind == "web"
 
 
-def resolve(spec: ServiceSpec) -> ResolvedService:
-    """Decide everything; raise SpecError naming the field when the spec can't work."""
+def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
+    """Decide everything; raise SpecError naming the field when the spec can't work.
+
+    ``today`` (default: the current date) decides whether an incident override
+    has expired.
+    """
     prof = profile(spec.environment)
     cluster = ARN_PATTERNS["ecs-cluster"].match(spec.network.cluster_arn)
     assert cluster is not None  # validated in spec
     problems: list[Problem] = []
     sizes = _sizes(spec, problems)
     scaling = _scaling(spec, prof, problems)
-    app_environment = _app_environment(spec, problems)
+    policy = telemetry_policy(spec, prof, today or date.today(), problems)
+    app_environment = _app_environment(spec, policy, problems)
     if spec.port in sidecars.RESERVED_PORTS:
         problems.append(Problem(("port",), spec.port,
                                 f"port {spec.port} is used by {sidecars.RESERVED_PORTS[spec.port]} "
@@ -162,6 +178,7 @@ def resolve(spec: ServiceSpec) -> ResolvedService:
         names=names,
         sizes=sizes,
         collector=Collector(
+            image=distribution(spec.telemetry.distribution).image,
             memory_limit_mib=limit,
             spike_limit_mib=limit // 4,
             gomemlimit=f"{limit}MiB",
@@ -169,6 +186,7 @@ def resolve(spec: ServiceSpec) -> ResolvedService:
             api_key_secret_arn=spec.telemetry.api_key_secret_arn,
             api_key_header=spec.telemetry.api_key_header,
         ),
+        telemetry=policy,
         scaling=scaling,
         log_retention_days=prof.log_retention_days,
         deletion_protection=prof.deletion_protection,
@@ -198,10 +216,10 @@ def _names(spec: ServiceSpec) -> Names:
         execution_role=shorten(f"{base}-execution", IAM_ROLE_NAME_MAX),
         target_group=shorten(base, TARGET_GROUP_NAME_MAX),
         security_group=shorten(f"{base}-tasks", SECURITY_GROUP_NAME_MAX),
-        app_log_group=shorten(f"{logs}/app", LOG_GROUP_NAME_MAX),
         router_log_group=shorten(f"{logs}/log-router", LOG_GROUP_NAME_MAX),
         collector_log_group=shorten(f"{logs}/otel-collector", LOG_GROUP_NAME_MAX),
         collector_config_parameter=f"{logs}/otel-collector-config",
+        router_config_parameter=f"{logs}/fluent-bit-config",
     )
 
 
@@ -250,15 +268,19 @@ def _scaling(spec: ServiceSpec, prof: Profile, problems: list[Problem]) -> TaskS
     )
 
 
-def _app_environment(spec: ServiceSpec, problems: list[Problem]) -> dict[str, str]:
+def _app_environment(spec: ServiceSpec, policy: TelemetryPolicy,
+                     problems: list[Problem]) -> dict[str, str]:
+    attrs = policy.resource_attributes
     ours = {
         "OTEL_SERVICE_NAME": spec.name,
-        "OTEL_RESOURCE_ATTRIBUTES": ",".join([
-            f"deployment.environment.name={spec.environment}",
-            f"team={spec.team}",
-        ]),
+        "OTEL_RESOURCE_ATTRIBUTES": ",".join(
+            f"{k}={attrs[k]}" for k in ("service.version", "deployment.environment.name", "team")),
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{sidecars.OTLP_HTTP_PORT}",
         "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_PROPAGATORS": "tracecontext,baggage,xray",
+        # Sampling happens in the collector (so errors can be kept): the SDK records
+        # every trace, and follows the caller's decision when there is one.
+        "OTEL_TRACES_SAMPLER": "parentbased_always_on",
     }
     for key in sorted(set(spec.variables) & set(ours)):
         problems.append(Problem(("variables", key), spec.variables[key],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
@@ -19,6 +20,7 @@ from .errors import MISSING, Problem, SpecError, collect
 from .validation import pydantic_problems
 
 Environment = Literal["sandbox", "staging", "production"]
+LogLevel = Literal["debug", "info", "warn", "error"]
 Kind = Literal["web", "worker"]
 
 # Fargate's valid task sizes: cpu units -> allowed memory (MiB).
@@ -110,6 +112,27 @@ def _env_var_names(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+# Regexes run in three engines: Go RE2 (collector), Onigmo (Fluent Bit) and Python
+# (tests). Constructs RE2 lacks are refused here rather than failing in a task.
+_NOT_RE2 = re.compile(r"\(\?[=!<]|\\[1-9]|\(\?>|[*+?}]\+")
+
+
+def _portable_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from None
+    if _NOT_RE2.search(value):
+        raise ValueError("lookarounds, backreferences and possessive/atomic groups are not "
+                         "supported by the collector's regex engine (RE2); rewrite without them")
+    if "\n" in value or "\r" in value:
+        raise ValueError("a pattern is one line")
+    if value != value.strip():
+        raise ValueError("leading or trailing spaces are lost in Fluent Bit's config; "
+                         "write them as [ ] or \\s")
+    return value
+
+
 ServiceName = Annotated[str, _name(40, "name")]
 TeamName = Annotated[str, _name(32, "team")]
 ClusterArn = Annotated[str, _arn("ecs-cluster")]
@@ -181,12 +204,35 @@ class LoadBalancer(_Model):
     priority: int = Field(ge=1, le=50000)
 
 
+class Incident(_Model):
+    """A temporary telemetry override while an incident is worked on (see README runbook)."""
+
+    sampling_percent: float | None = Field(None, gt=0, le=100)
+    log_level: LogLevel | None = None
+    reason: str = Field(min_length=3, description="Incident id or why, e.g. 'INC-4711 checkout 5xx'.")
+    expires: date = Field(description="Last day the override applies (at most 14 days ahead).")
+
+
 class Telemetry(_Model):
     endpoint: Annotated[str, Field(pattern=r"^https://[^\s/]+(/\S*)?$")] = Field(
         description="The vendor's OTLP/HTTP endpoint, https only."
     )
     api_key_secret_arn: SecretArn
     api_key_header: str = Field("api-key", pattern=r"^[A-Za-z0-9-]+$")
+    distribution: Literal["contrib", "adot"] = Field(
+        "contrib", description="Collector build: otelcol-contrib, or the AWS distribution (ADOT).")
+    sampling_percent: float | None = Field(
+        None, gt=0, le=100, description="Share of traces kept; default and bounds by environment.")
+    log_level: LogLevel | None = Field(None, description="Least severe log level kept.")
+    drop_patterns: list[Annotated[str, AfterValidator(_portable_regex)]] = Field(
+        default_factory=list, max_length=20,
+        description="Extra regexes: log lines matching any are dropped before export.")
+    mask_keys: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$")]] = Field(
+        default_factory=list, max_length=50,
+        description="Extra attribute keys whose values are replaced by ****.")
+    masking: Literal["full", "keys_only"] = Field(
+        "full", description="keys_only: mask sensitive keys but not patterns in bodies (ADOT).")
+    incident: Incident | None = None
 
 
 class ServiceSpec(_Model):
@@ -274,6 +320,10 @@ def check_spec(spec: ServiceSpec) -> list[Problem]:
                 add(Problem(("iam", i, "actions", j), action,
                             "wildcard actions are rejected: list the exact actions, or add "
                             "wildcard_reason explaining why nothing narrower works"))
+    incident = spec.telemetry.incident
+    if incident is not None and incident.sampling_percent is None and incident.log_level is None:
+        add(Problem(("telemetry", "incident"), incident.reason,
+                    "an incident override sets sampling_percent and/or log_level"))
     overlap = set(spec.variables) & set(spec.secrets)
     for key in sorted(overlap):
         add(Problem(("secrets", key), spec.secrets[key],

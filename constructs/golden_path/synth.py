@@ -12,7 +12,7 @@ from .errors import Problem, SpecError
 from .manifest import load_service, source_of
 from .resolve import ResolvedService, resolve
 from .spec import ServiceSpec
-from .telemetry.render import render_collector_config
+from .telemetry.render import render_collector_config, render_router_config
 
 
 def discover(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -32,6 +32,7 @@ def resolve_located(spec: ServiceSpec) -> ResolvedService:
     try:
         service = resolve(spec)
         render_collector_config(service)
+        render_router_config(service)
         return service
     except SpecError as err:
         source = source_of(spec)

@@ -8,13 +8,14 @@ import yaml
 from ecs_shape import register_task_definition_errors
 from golden_path import ServiceSpec, resolve
 from golden_path.containers import container_definitions, volumes
-from golden_path.telemetry.render import render_collector_config
+from golden_path.telemetry.render import render_collector_config, render_router_config
 
 
 def build(spec: dict):
     svc = resolve(ServiceSpec.parse(spec))
     config = render_collector_config(svc)
-    return svc, {c["name"]: c for c in container_definitions(svc, config)}, config
+    defs = container_definitions(svc, config, render_router_config(svc))
+    return svc, {c["name"]: c for c in defs}, config
 
 
 @pytest.mark.parametrize("kind", ["web", "worker"])
@@ -40,43 +41,66 @@ def test_app_waits_for_router_start_and_collector_healthy(web):
         {"containerName": "log_router", "condition": "START"},
         {"containerName": "otel-collector", "condition": "HEALTHY"},
     ]
-    assert c["app"]["logConfiguration"]["logDriver"] == "awsfirelens"
-    assert c["app"]["logConfiguration"]["options"]["log_group_name"] == (
-        "/golden-path/staging/payments/billing-api/app")
+    assert c["app"]["logConfiguration"] == {"logDriver": "awsfirelens"}
 
 
-def test_router_is_essential_fluentbit_logging_to_awslogs(web):
+def test_start_order_init_collector_router_app(web):
+    _, c, _ = build(web)
+    assert list(c) == ["telemetry-init", "otel-collector", "log_router", "app"]
+    assert c["log_router"]["dependsOn"] == [
+        {"containerName": "telemetry-init", "condition": "SUCCESS"},
+        {"containerName": "otel-collector", "condition": "HEALTHY"},
+    ]
+
+
+def test_router_reads_its_config_from_the_init_volume(web):
     _, c, _ = build(web)
     router = c["log_router"]
     assert router["essential"] is True
-    assert router["firelensConfiguration"]["type"] == "fluentbit"
-    assert router["image"].startswith("public.ecr.aws/aws-observability/aws-for-fluent-bit:2.")
+    assert router["image"] == "public.ecr.aws/aws-observability/aws-for-fluent-bit:3.2.1"
+    assert router["firelensConfiguration"] == {"type": "fluentbit", "options": {
+        "enable-ecs-log-metadata": "true", "config-file-type": "file",
+        "config-file-value": "/opt/golden-path/fluent-bit.conf"}}
+    assert {"sourceVolume": "telemetry", "containerPath": "/opt/golden-path",
+            "readOnly": True} in router["mountPoints"]
+    assert router["healthCheck"]["command"] == [
+        "CMD-SHELL", "curl -sf http://127.0.0.1:2020/api/v1/health || exit 1"]
+    assert router["stopTimeout"] > 30  # longer than Fluent Bit's Grace
     assert router["logConfiguration"]["logDriver"] == "awslogs"
     assert router["logConfiguration"]["options"]["awslogs-group"].endswith("/log-router")
+
+
+def test_init_writes_router_config_from_its_parameter(web):
+    svc, c, _ = build(web)
+    init = c["telemetry-init"]
+    assert init["essential"] is False
+    assert init["command"] == ["sh", "-c", 'printf "%s" "$FLUENT_BIT_CONFIG" > '
+                               "/opt/golden-path/fluent-bit.conf && "
+                               "cp /bin/busybox /opt/golden-path/busybox"]
+    assert init["secrets"] == [{"name": "FLUENT_BIT_CONFIG",
+                                "valueFrom": svc.router_config_parameter_arn}]
 
 
 def test_collector_reads_config_and_key_from_secrets_and_checks_health(web):
     svc, c, config = build(web)
     col = c["otel-collector"]
-    assert col["image"].startswith("otel/opentelemetry-collector-contrib:0.")
+    assert col["image"] == "otel/opentelemetry-collector-contrib:0.159.0"
     assert col["command"] == ["--config=env:OTELCOL_CONFIG"]
     assert {s["name"]: s["valueFrom"] for s in col["secrets"]} == {
         "OTELCOL_CONFIG": svc.collector_config_parameter_arn,
         "OTLP_API_KEY": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:otlp-key-AbCdEf",
     }
     assert col["healthCheck"]["command"][-1] == "http://localhost:13133/"
-    assert col["dependsOn"] == [{"containerName": "healthcheck-tools", "condition": "SUCCESS"}]
+    assert col["dependsOn"] == [{"containerName": "telemetry-init", "condition": "SUCCESS"}]
     assert col["user"] == "10001" and col["readonlyRootFilesystem"] is True
     # The health endpoint checked is the one the rendered config opens.
     assert yaml.safe_load(config)["extensions"]["health_check"]["endpoint"] == "localhost:13133"
 
 
-def test_healthcheck_tools_copy_busybox_into_the_shared_volume(web):
+def test_collector_health_check_uses_the_busybox_from_init(web):
     _, c, _ = build(web)
-    tools = c["healthcheck-tools"]
-    assert tools["essential"] is False
-    assert tools["command"] == ["cp", "/bin/busybox", "/opt/healthcheck/busybox"]
-    assert c["otel-collector"]["healthCheck"]["command"][1] == "/opt/healthcheck/busybox"
+    assert "cp /bin/busybox /opt/golden-path/busybox" in c["telemetry-init"]["command"][2]
+    assert c["otel-collector"]["healthCheck"]["command"][1] == "/opt/golden-path/busybox"
 
 
 def test_config_change_changes_the_task_definition(web):
@@ -85,6 +109,10 @@ def test_config_change_changes_the_task_definition(web):
     _, c2, _ = build(web)
     env = lambda c: {e["name"]: e["value"] for e in c["otel-collector"]["environment"]}  # noqa: E731
     assert env(c1)["OTELCOL_CONFIG_SHA256"] != env(c2)["OTELCOL_CONFIG_SHA256"]
+    web["telemetry"]["drop_patterns"] = ["^noise"]
+    _, c3, _ = build(web)
+    init_env = lambda c: c["telemetry-init"]["environment"][0]["value"]  # noqa: E731
+    assert init_env(c3) != init_env(c2)
 
 
 def test_app_is_read_only_non_root_with_writable_tmp(web):
@@ -93,21 +121,26 @@ def test_app_is_read_only_non_root_with_writable_tmp(web):
     assert app["readonlyRootFilesystem"] is True
     assert app["user"] == "1000"
     assert app["mountPoints"] == [{"sourceVolume": "tmp", "containerPath": "/tmp"}]
-    assert volumes(svc) == ["healthcheck-tools", "tmp"]
+    assert volumes(svc) == ["telemetry", "log-buffer", "tmp"]
 
 
 def test_image_user_kept_when_user_is_null(web):
     web.update(user=None, read_only_root_filesystem=False)
     svc, c, _ = build(web)
     assert "user" not in c["app"] and "mountPoints" not in c["app"]
-    assert volumes(svc) == ["healthcheck-tools"]
+    assert volumes(svc) == ["telemetry", "log-buffer"]
 
 
 def test_secrets_and_variables_injected(web):
     _, c, _ = build(web)
     app = c["app"]
     assert {s["name"] for s in app["secrets"]} == {"DATABASE_URL", "SIGNING_KEY"}
-    assert {"name": "DJANGO_SETTINGS_MODULE", "value": "billing.settings"} in app["environment"]
+    env = {e["name"]: e["value"] for e in app["environment"]}
+    assert env["DJANGO_SETTINGS_MODULE"] == "billing.settings"
+    assert env["OTEL_PROPAGATORS"] == "tracecontext,baggage,xray"
+    assert env["OTEL_TRACES_SAMPLER"] == "parentbased_always_on"
+    assert env["OTEL_RESOURCE_ATTRIBUTES"] == (
+        "service.version=1.4.2,deployment.environment.name=staging,team=payments")
 
 
 def test_worker_has_no_port(worker):

@@ -26,7 +26,7 @@ def test_execution_role_allows_exactly_pull_logs_secrets_parameters(web):
         f"arn:aws:secretsmanager:eu-west-1:{ACCT}:secret:billing/db-AbCdEf",
         f"arn:aws:secretsmanager:eu-west-1:{ACCT}:secret:otlp-key-AbCdEf"}
     assert set(st["InjectParameters"]["Resource"]) == {
-        svc.collector_config_parameter_arn,
+        svc.collector_config_parameter_arn, svc.router_config_parameter_arn,
         f"arn:aws:ssm:eu-west-1:{ACCT}:parameter/billing/signing-key"}
     # The only '*' resource is ECR's login, which AWS cannot scope.
     stars = [s["Sid"] for s in st.values() if "*" in s["Resource"]]
@@ -39,11 +39,11 @@ def test_no_ecr_rights_for_public_images(web):
     assert "PullAppImage" not in sids and "EcrLogin" not in sids
 
 
-def test_task_role_is_team_statements_plus_firelens(web):
+def test_task_role_is_only_the_team_statements(web):
     web["environment"] = "production"
     web["scaling"] = {"min": 2}
     st = by_sid(task_role_statements(resolve(ServiceSpec.parse(web))))
-    assert set(st) == {"FireLensAppLogs", "ReadInvoices"}
+    assert set(st) == {"ReadInvoices"}
     assert st["ReadInvoices"] == {"Sid": "ReadInvoices", "Effect": "Allow",
                                   "Action": ["s3:GetObject"],
                                   "Resource": ["arn:aws:s3:::invoices/*"]}

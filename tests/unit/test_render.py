@@ -19,16 +19,15 @@ def config(web) -> dict:
     return yaml.safe_load(render_collector_config(resolve(ServiceSpec.parse(web))))
 
 
-def test_minimal_pipeline_for_all_signals(config):
+def test_every_signal_leaves_through_one_exporter(config):
     pipelines = config["service"]["pipelines"]
-    assert set(pipelines) == {"traces", "metrics", "logs"}
+    assert set(pipelines) == {"traces/errors", "traces/sampled", "metrics", "logs"}
     for p in pipelines.values():
-        assert p == {"receivers": ["otlp"], "processors": ["memory_limiter", "batch"],
-                     "exporters": ["otlphttp"]}
+        assert p["receivers"] == ["otlp"] and p["exporters"] == ["otlphttp/vendor"]
 
 
 def test_exporter_uses_env_key_never_the_secret(config, web):
-    exporter = config["exporters"]["otlphttp"]
+    exporter = config["exporters"]["otlphttp/vendor"]
     assert exporter["endpoint"] == "https://otlp.vendor.example.com"
     assert exporter["headers"] == {"api-key": "${env:OTLP_API_KEY}"}
 
@@ -49,8 +48,8 @@ def test_templates_are_found():
 
 
 @pytest.mark.parametrize(("mutate", "message"), [
-    (lambda c: c["service"]["pipelines"]["traces"]["processors"].append("tail_sampling"),
-     "pipeline traces uses processor 'tail_sampling' that is not defined"),
+    (lambda c: c["service"]["pipelines"]["metrics"]["processors"].insert(1, "tail_sampling"),
+     "pipeline metrics uses processor 'tail_sampling' that is not defined"),
     (lambda c: c["processors"].update(attributes={}),
      "processors defined but never used: ['attributes']"),
     (lambda c: c["service"]["pipelines"]["logs"]["processors"].reverse(),

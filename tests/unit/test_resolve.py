@@ -37,7 +37,7 @@ def test_names_and_region_from_cluster(web):
     svc = resolved(web)
     assert (svc.region, svc.account, svc.cluster_name) == ("eu-west-1", "123456789012", "main")
     assert svc.names.target_group == "billing-api-staging"
-    assert svc.names.app_log_group == "/golden-path/staging/payments/billing-api/app"
+    assert svc.names.router_log_group == "/golden-path/staging/payments/billing-api/log-router"
     assert svc.collector_config_parameter_arn == (
         "arn:aws:ssm:eu-west-1:123456789012:parameter"
         "/golden-path/staging/payments/billing-api/otel-collector-config")

@@ -1,18 +1,36 @@
-"""Render sidecar configs from ``templates/`` and parse them back to check them."""
+"""Render the sidecar configs from ``templates/`` and parse them back to check them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import jinja2
 import yaml
 
+from ..errors import Problem, SpecError
 from ..resolve import ResolvedService
 from . import sidecars
+from .distributions import distribution
+from .policy import ELB_HEALTH_CHECKER, level_pattern
+from .render_check import (  # noqa: F401  (re-exported for callers and tests)
+    CollectorConfigError,
+    ConfigCheckError,
+    check_collector_config,
+    check_fluent_bit_config,
+)
 
-COMPONENT_KINDS = ("receivers", "processors", "exporters", "connectors", "extensions")
+#: FireLens tags the app's records "<container name>-firelens-<task id>".
+APP_TAG = f"{sidecars.APP_CONTAINER}-firelens-*"
+FLUENT_BIT_BUFFER_PATH = "/var/fluent-bit/buffer/"
+#: OTLP severity numbers: the least severe number kept for each floor.
+FLOOR_SEVERITY = {
+    "debug": "SEVERITY_NUMBER_DEBUG",
+    "info": "SEVERITY_NUMBER_INFO",
+    "warn": "SEVERITY_NUMBER_WARN",
+    "error": "SEVERITY_NUMBER_ERROR",
+}
 
 
 def templates_dir() -> Path:
@@ -24,62 +42,88 @@ def templates_dir() -> Path:
     raise FileNotFoundError("golden_path templates not found (broken install?)")
 
 
+def ottl_str(value: str) -> str:
+    """An OTTL string literal; ``$`` doubled because the collector expands ``${...}``."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("$", "$$") + '"'
+
+
+def yaml_str(value: object) -> str:
+    """A single-quoted YAML scalar: backslashes stay as written, so regexes read as is."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 @cache
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,  # YAML and Fluent Bit configs, not HTML
     )
+    env.filters.update(ottl_str=ottl_str, yaml_str=yaml_str)
+    return env
 
 
-def render_collector_config(service: ResolvedService) -> str:
-    text = _env().get_template("otel-collector.yaml.j2").render(
-        service=service.spec.name,
-        team=service.spec.team,
-        environment=service.spec.environment,
-        collector=service.collector,
-        ports={
+def _common(service: ResolvedService) -> dict:
+    spec = service.spec
+    return {
+        "service": spec.name,
+        "team": spec.team,
+        "environment": spec.environment,
+        "policy": service.telemetry,
+        "ports": {
             "health": sidecars.COLLECTOR_HEALTH_PORT,
             "otlp_grpc": sidecars.OTLP_GRPC_PORT,
             "otlp_http": sidecars.OTLP_HTTP_PORT,
             "metrics": sidecars.COLLECTOR_METRICS_PORT,
+            "router_http": sidecars.ROUTER_HTTP_PORT,
         },
+    }
+
+
+def render_collector_config(service: ResolvedService) -> str:
+    """The collector YAML; SpecError if the chosen distribution lacks a component."""
+    dist = distribution(service.telemetry.distribution)
+    policy = service.telemetry
+    text = _env().get_template("otel-collector.yaml.j2").render(
+        **_common(service),
+        collector=service.collector,
+        distribution=dist,
+        mask="transform/mask" if policy.mask_rules else "attributes/mask",
+        floor_severity=FLOOR_SEVERITY[policy.log_level],
+        elb_health_checker=ELB_HEALTH_CHECKER,
     )
-    check_collector_config(yaml.safe_load(text))
+    config = yaml.safe_load(text)
+    check_collector_config(config)
+    missing = dist.missing(config)
+    if missing:
+        needed = ", ".join(f"{kind} '{ctype}'" for kind, ctype in missing)
+        hint = (f"the telemetry policy needs {needed}, which {dist.name} {dist.version} does not "
+                f"contain (source: {dist.source}); use distribution: contrib")
+        if any(ctype == "transform" for _, ctype in missing):
+            hint += ", or masking: keys_only to mask attribute keys without body patterns"
+        raise SpecError(Problem(("telemetry", "distribution"), service.spec.telemetry.distribution,
+                                hint))
     return text
 
 
-class CollectorConfigError(ValueError):
-    """A rendered collector config that the collector would refuse (a bug in a template)."""
+@dataclass(frozen=True)
+class Buffer:
+    path: str = FLUENT_BIT_BUFFER_PATH
+    total: str = "64M"
+    backlog_mem: str = "8M"
+    max_chunks_up: int = 64
 
 
-def check_collector_config(config: dict[str, Any]) -> None:
-    """Every component used is defined and every defined component is used."""
-    defined = {kind: set(config.get(kind) or {}) for kind in COMPONENT_KINDS}
-    service = config.get("service") or {}
-    used: dict[str, set[str]] = {kind: set() for kind in COMPONENT_KINDS}
-    used["extensions"] = set(service.get("extensions") or [])
-    pipelines = service.get("pipelines") or {}
-    if not pipelines:
-        raise CollectorConfigError("no pipelines under service.pipelines")
-    for name, pipeline in pipelines.items():
-        if not pipeline.get("receivers") or not pipeline.get("exporters"):
-            raise CollectorConfigError(f"pipeline {name} needs receivers and exporters")
-        for kind in ("receivers", "processors", "exporters"):
-            for component in pipeline.get(kind) or []:
-                used[kind].add(component)
-                if component not in defined[kind] and component not in defined["connectors"]:
-                    raise CollectorConfigError(
-                        f"pipeline {name} uses {kind[:-1]} '{component}' that is not defined"
-                    )
-        processors = pipeline.get("processors") or []
-        if processors and not processors[0].startswith("memory_limiter"):
-            raise CollectorConfigError(f"pipeline {name}: memory_limiter must come first")
-    used["connectors"] = {c for c in defined["connectors"]
-                          if c in used["receivers"] or c in used["exporters"]}
-    for kind in COMPONENT_KINDS:
-        unused = defined[kind] - used[kind]
-        if unused:
-            raise CollectorConfigError(f"{kind} defined but never used: {sorted(unused)}")
+def render_router_config(service: ResolvedService) -> str:
+    """The Fluent Bit config FireLens includes; parsed back and checked."""
+    policy = service.telemetry
+    text = _env().get_template("fluent-bit.conf.j2").render(
+        **_common(service),
+        app_tag=APP_TAG,
+        level_pattern=level_pattern(policy.dropped_levels),
+        buffer=Buffer(),
+    )
+    check_fluent_bit_config(text, APP_TAG)
+    return text

@@ -1,0 +1,34 @@
+"""A sidecar's config, kept as a readable SSM parameter that the task reads at start."""
+
+from __future__ import annotations
+
+from ..cdk import Construct, SsmParameter, literal
+
+STANDARD_TIER_LIMIT = 4096  # bytes; the Advanced tier holds up to 8 KB
+ADVANCED_TIER_LIMIT = 8192
+
+
+def parameter_tier(text: str) -> str:
+    size = len(text.encode())
+    if size > ADVANCED_TIER_LIMIT:
+        raise ValueError(f"config is {size} bytes; SSM parameters hold at most 8192")
+    return "Advanced" if size > STANDARD_TIER_LIMIT else "Standard"
+
+
+class ConfigParameter(Construct):
+    """An SSM ``String`` parameter holding a config text, readable in the synthesized
+    JSON so a pull request shows policy changes line by line. Never put secrets in
+    it: keys are injected separately from Secrets Manager."""
+
+    def __init__(self, scope: Construct, id: str, *, name: str, text: str, description: str,
+                 tags: dict[str, str] | None = None):
+        super().__init__(scope, id)
+        self.parameter = SsmParameter(
+            self, "parameter",
+            name=name,
+            type="String",
+            tier=parameter_tier(text),
+            value=literal(text),
+            description=description,
+            tags=tags,
+        )

@@ -1,0 +1,178 @@
+"""The telemetry policy: what each service keeps, drops and masks. Pure Python.
+
+``telemetry_policy`` decides, from the spec and the environment profile, the
+numbers and rules that the collector and Fluent Bit templates render. The rules
+are data here so that tests run the very same patterns on sample records.
+
+Every regex here must mean the same in Go RE2 (collector), Onigmo (Fluent Bit)
+and Python ``re`` (tests): no lookarounds, no backreferences.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ..environments import LOG_LEVELS, Profile
+from ..errors import Problem
+from ..spec import ServiceSpec
+
+#: One seed for the whole fleet: every collector keeps or drops the same trace ids,
+#: so a trace that crosses services is kept or dropped as a whole.
+HASH_SEED = 22
+INCIDENT_MAX_DAYS = 14
+
+
+@dataclass(frozen=True)
+class MaskRule:
+    name: str
+    #: RE2/Python-compatible pattern; group 1, if any, is kept.
+    pattern: str
+    #: Replacement in Go syntax (``${1}`` is group 1).
+    replacement: str
+
+
+#: Masks applied to log bodies and to span/log attribute values, in order.
+MASK_RULES: tuple[MaskRule, ...] = (
+    MaskRule("bearer token", r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+", "${1}****"),
+    MaskRule("password in URL", r"(://[^:/@\s]+:)[^@/\s]+@", "${1}****@"),
+    MaskRule("secret assignment",
+             r"""(?i)((?:password|passwd|pwd|secret|token|api[_-]?key)["']?\s*[:=]\s*["']?)"""
+             r"""[^\s"'&,;]+""",
+             "${1}****"),
+    MaskRule("e-mail address", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", "****@****"),
+    MaskRule("card number",
+             r"\b(?:4[0-9]{3}|5[1-5][0-9]{2}|2[2-7][0-9]{2}|3[47][0-9]{2}|6(?:011|5[0-9]{2}))"
+             r"[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{1,4}\b",
+             "****"),
+)
+
+#: Attribute keys whose values are always masked (plus the team's mask_keys).
+SENSITIVE_KEYS: tuple[str, ...] = (
+    "password", "passwd", "secret", "token", "api_key", "authorization", "cookie",
+    "set-cookie", "http.request.header.authorization", "http.request.header.cookie",
+    "http.response.header.set-cookie", "user.email", "enduser.id",
+)
+
+ELB_HEALTH_CHECKER = r"ELB-HealthChecker/"
+
+
+def noise_patterns(rule: str, spec: ServiceSpec) -> list[str]:
+    """Log-line regexes for a named noise rule of the environment profile."""
+    if rule == "health_checks":
+        patterns = [ELB_HEALTH_CHECKER]
+        if spec.kind == "web":
+            path = re.escape(spec.health_check_path)
+            patterns.insert(0, rf'\b(GET|HEAD) {path}(\?[^ "]*)? HTTP/')
+        return patterns
+    if rule == "success_lines":
+        return [
+            # Celery: "Task app.tasks.send[1f0c...] succeeded in 0.02s"
+            r"\bTask [A-Za-z0-9_.]+\[[0-9a-f-]+\] succeeded in [0-9.]+s",
+            # Access logs of requests that went well (traces keep the detail).
+            r'"(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) [^"]*" [23][0-9][0-9]\b',
+        ]
+    raise KeyError(f"unknown noise rule {rule!r}")
+
+
+@dataclass(frozen=True)
+class TelemetryPolicy:
+    distribution: str
+    sampling_percent: float
+    hash_seed: int
+    log_level: str
+    #: Levels dropped by the floor, e.g. ("trace", "debug") for an info floor.
+    dropped_levels: tuple[str, ...]
+    noise_patterns: tuple[str, ...]
+    health_check_paths: tuple[str, ...]
+    mask_rules: tuple[MaskRule, ...]
+    mask_keys: tuple[str, ...]
+    batch_size: int
+    batch_max_size: int
+    batch_timeout: str
+    queue_size: int
+    resource_attributes: dict[str, str]
+    #: "INC-4711 (until 2026-11-27)" while an incident override applies.
+    incident: str | None = None
+
+
+#: How apps spell each level in their ``level`` field (Python says "warning").
+LEVEL_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "trace": ("trace",),
+    "debug": ("debug",),
+    "info": ("info", "information", "notice"),
+    "warn": ("warn", "warning"),
+}
+
+
+def level_pattern(levels: tuple[str, ...]) -> str | None:
+    """A case-insensitive regex matching the ``level`` values that the floor drops."""
+    names = [name for level in levels for name in LEVEL_SPELLINGS[level]]
+    return f"(?i)^({'|'.join(names)})$" if names else None
+
+
+def service_version(image: str) -> str:
+    """The image tag (or short digest) as service.version."""
+    if "@sha256:" in image:
+        return image.rsplit("@sha256:", 1)[1][:12]
+    return image.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+
+def telemetry_policy(spec: ServiceSpec, prof: Profile, today: date,
+                     problems: list[Problem]) -> TelemetryPolicy:
+    t, tp = spec.telemetry, prof.telemetry
+    sampling = tp.sampling_percent if t.sampling_percent is None else t.sampling_percent
+    low, high = tp.sampling_bounds
+    if t.sampling_percent is not None and not low <= t.sampling_percent <= high:
+        problems.append(Problem(("telemetry", "sampling_percent"), t.sampling_percent,
+                                f"in {prof.name} sampling is {low:g}..{high:g} %; "
+                                "to raise it during an incident use telemetry.incident"))
+    level = tp.log_level if t.log_level is None else t.log_level
+    if LOG_LEVELS.index(level) < LOG_LEVELS.index(tp.most_verbose_log_level):
+        problems.append(Problem(("telemetry", "log_level"), t.log_level,
+                                f"in {prof.name} the most verbose floor is "
+                                f"{tp.most_verbose_log_level}; during an incident use "
+                                "telemetry.incident.log_level"))
+    incident = None
+    if t.incident is not None:
+        inc = t.incident
+        if inc.expires < today:
+            problems.append(Problem(("telemetry", "incident", "expires"), inc.expires.isoformat(),
+                                    f"this incident override expired (today is {today}); "
+                                    "remove telemetry.incident"))
+        elif inc.expires > today + timedelta(days=INCIDENT_MAX_DAYS):
+            problems.append(Problem(("telemetry", "incident", "expires"), inc.expires.isoformat(),
+                                    f"incident overrides last at most {INCIDENT_MAX_DAYS} days; "
+                                    f"set expires to {today + timedelta(days=INCIDENT_MAX_DAYS)} "
+                                    "or earlier"))
+        sampling = inc.sampling_percent if inc.sampling_percent is not None else sampling
+        level = inc.log_level or level
+        incident = f"{inc.reason} (until {inc.expires.isoformat()})"
+
+    noise = [p for rule in tp.noise for p in noise_patterns(rule, spec)] + list(t.drop_patterns)
+    health_paths = (spec.health_check_path,) if spec.kind == "web" else ()
+    return TelemetryPolicy(
+        distribution=t.distribution,
+        sampling_percent=sampling,
+        hash_seed=HASH_SEED,
+        log_level=level,
+        dropped_levels=("trace", *LOG_LEVELS[: LOG_LEVELS.index(level)]),
+        noise_patterns=tuple(dict.fromkeys(noise)),
+        health_check_paths=health_paths,
+        mask_rules=MASK_RULES if t.masking == "full" else (),
+        mask_keys=tuple(dict.fromkeys([*SENSITIVE_KEYS, *t.mask_keys])),
+        batch_size=tp.batch_size,
+        batch_max_size=tp.batch_size * 2,
+        batch_timeout=tp.batch_timeout,
+        queue_size=tp.queue_size,
+        resource_attributes={
+            "service.name": spec.name,
+            "service.version": service_version(spec.image),
+            "deployment.environment.name": spec.environment,
+            "team": spec.team,
+            "cloud.platform": "aws_ecs",
+            "aws.ecs.launchtype": "fargate",
+        },
+        incident=incident,
+    )
