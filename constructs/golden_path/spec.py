@@ -14,7 +14,15 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+)
 
 from .errors import MISSING, Problem, SpecError, collect
 from .validation import pydantic_problems
@@ -224,8 +232,9 @@ class Telemetry(_Model):
     sampling_percent: float | None = Field(
         None, gt=0, le=100, description="Share of traces kept; default and bounds by environment.")
     log_level: LogLevel | None = Field(None, description="Least severe log level kept.")
-    drop_patterns: list[Annotated[str, AfterValidator(_portable_regex)]] = Field(
-        default_factory=list, max_length=20,
+    drop_patterns: list[Annotated[str, StringConstraints(strip_whitespace=False),
+                                  AfterValidator(_portable_regex)]] = Field(
+        default_factory=list, max_length=10,
         description="Extra regexes: log lines matching any are dropped before export.")
     mask_keys: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$")]] = Field(
         default_factory=list, max_length=50,

@@ -35,7 +35,7 @@ def test_web_creates_the_expected_resources(web_stack):
     assert counts == {
         "aws_appautoscaling_policy": 1,
         "aws_appautoscaling_target": 1,
-        "aws_cloudwatch_log_group": 3,
+        "aws_cloudwatch_log_group": 2,
         "aws_ecs_service": 1,
         "aws_ecs_task_definition": 1,
         "aws_iam_role": 2,
@@ -43,7 +43,7 @@ def test_web_creates_the_expected_resources(web_stack):
         "aws_lb_listener_rule": 1,
         "aws_lb_target_group": 1,
         "aws_security_group": 1,
-        "aws_ssm_parameter": 1,
+        "aws_ssm_parameter": 2,
         "aws_vpc_security_group_egress_rule": 1,
         "aws_vpc_security_group_ingress_rule": 1,
     }
@@ -77,11 +77,11 @@ def test_task_definition(web_stack):
     td = one(web_stack, "aws_ecs_task_definition")
     assert (td["cpu"], td["memory"], td["network_mode"]) == ("512", "1024", "awsvpc")
     assert td["requires_compatibilities"] == ["FARGATE"]
-    assert td["volume"] == [{"name": "healthcheck-tools"}, {"name": "tmp"}]
+    assert td["volume"] == [{"name": "telemetry"}, {"name": "log-buffer"}, {"name": "tmp"}]
     defs = list(containers(web_stack).values())
-    assert [c["name"] for c in defs] == ["log_router", "healthcheck-tools", "otel-collector", "app"]
+    assert [c["name"] for c in defs] == ["telemetry-init", "otel-collector", "log_router", "app"]
     assert register_task_definition_errors(defs, cpu=512, memory=1024,
-                                           volumes=["healthcheck-tools", "tmp"]) == ""
+                                           volumes=["telemetry", "log-buffer", "tmp"]) == ""
 
 
 def test_load_balancer_target_and_rule(web_stack):
@@ -104,17 +104,22 @@ def test_ingress_only_from_the_alb(web_stack):
 def test_log_groups_have_retention(web_stack):
     groups = {g["name"]: g for g in resources(web_stack, "aws_cloudwatch_log_group")}
     assert set(groups) == {f"/golden-path/staging/payments/billing-api/{n}"
-                           for n in ("app", "log-router", "otel-collector")}
+                           for n in ("log-router", "otel-collector")}
     assert {g["retention_in_days"] for g in groups.values()} == {30}
     assert {g["skip_destroy"] for g in groups.values()} == {False}
 
 
-def test_collector_config_is_readable_yaml_in_the_json(web_stack):
-    param = one(web_stack, "aws_ssm_parameter")
-    assert param["type"] == "String" and param["tier"] == "Standard"
-    assert "processors: [memory_limiter, batch]" in param["value"]
+def test_configs_are_readable_text_in_the_json(web_stack):
+    params = {p["name"].rsplit("/", 1)[1]: p for p in resources(web_stack, "aws_ssm_parameter")}
+    collector, router = params["otel-collector-config"], params["fluent-bit-config"]
+    assert collector["type"] == "String" and collector["tier"] == "Advanced"
+    assert router["tier"] == "Standard"
+    # Line by line in a diff, not base64 or one escaped blob.
+    assert "    sampling_percentage: 10\n" in collector["value"]
+    assert "    Grace                     30\n" in router["value"]
     # Terraform would read ${env:...} as its own interpolation: escaped in the JSON.
-    assert "api-key: $${env:OTLP_API_KEY}" in param["value"]
+    assert "api-key: $${env:OTLP_API_KEY}" in collector["value"]
+    assert "$${1}****" in collector["value"]
 
 
 def test_roles(web_stack):
@@ -123,7 +128,7 @@ def test_roles(web_stack):
     trust = json.loads(roles["billing-api-staging-task"]["assume_role_policy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
     task = statements_by_sid(role_policy(web_stack, "task"))
-    assert set(task) == {"FireLensAppLogs", "EcsExec", "ReadInvoices"}
+    assert set(task) == {"EcsExec", "ReadInvoices"}
     execution = statements_by_sid(role_policy(web_stack, "execution"))
     assert set(execution) == {"PullAppImage", "EcrLogin", "SidecarLogs", "InjectSecrets",
                               "InjectParameters"}
@@ -132,8 +137,9 @@ def test_roles(web_stack):
 def test_outputs(web_stack):
     names = {o["description"].split(": ")[1] for o in web_stack["output"].values()}
     assert names == {"service_name", "task_definition_arn", "task_role_arn",
-                     "execution_role_arn", "security_group_id", "app_log_group",
-                     "collector_config_parameter", "target_group_arn"}
+                     "execution_role_arn", "security_group_id", "router_log_group",
+                     "collector_log_group", "collector_config_parameter",
+                     "router_config_parameter", "target_group_arn"}
 
 
 def test_provider_is_pinned_to_the_cluster_account(web_stack):

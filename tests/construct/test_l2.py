@@ -61,20 +61,20 @@ def test_target_group_name_limit(stack):
 @pytest.mark.parametrize(("size", "tier"), [(4096, "Standard"), (4097, "Advanced"),
                                             (8192, "Advanced")])
 def test_parameter_tier_by_size(size, tier):
-    from golden_path.l2.collector import parameter_tier
+    from golden_path.l2.config import parameter_tier
 
     assert parameter_tier("x" * size) == tier
 
 
 def test_parameter_too_large():
-    from golden_path.l2.collector import parameter_tier
+    from golden_path.l2.config import parameter_tier
 
     with pytest.raises(ValueError, match="at most 8192"):
         parameter_tier("x" * 8193)
 
 
 def test_advanced_tier_in_synth(stack):
-    from golden_path.l2.collector import CollectorConfig
+    from golden_path.l2.config import ConfigParameter
 
-    CollectorConfig(stack, "cfg", name="/x/config", config_text="# pad\n" * 800)
+    ConfigParameter(stack, "cfg", name="/x/config", text="# pad\n" * 800, description="test")
     assert one(synth(stack), "aws_ssm_parameter")["tier"] == "Advanced"

@@ -48,7 +48,7 @@ MASK_RULES: tuple[MaskRule, ...] = (
              "****"),
 )
 
-#: Attribute keys whose values are always masked (plus the team's mask_keys).
+#: Attribute keys always removed (plus the team's mask_keys).
 SENSITIVE_KEYS: tuple[str, ...] = (
     "password", "passwd", "secret", "token", "api_key", "authorization", "cookie",
     "set-cookie", "http.request.header.authorization", "http.request.header.cookie",
@@ -110,6 +110,11 @@ def level_pattern(levels: tuple[str, ...]) -> str | None:
     """A case-insensitive regex matching the ``level`` values that the floor drops."""
     names = [name for level in levels for name in LEVEL_SPELLINGS[level]]
     return f"(?i)^({'|'.join(names)})$" if names else None
+
+
+def keys_pattern(keys: tuple[str, ...]) -> str:
+    """One anchored, case-insensitive regex matching exactly these attribute keys."""
+    return "(?i)^(" + "|".join(re.escape(k) for k in keys) + ")$"
 
 
 def service_version(image: str) -> str:

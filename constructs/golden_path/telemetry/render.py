@@ -13,7 +13,7 @@ from ..errors import Problem, SpecError
 from ..resolve import ResolvedService
 from . import sidecars
 from .distributions import distribution
-from .policy import ELB_HEALTH_CHECKER, level_pattern
+from .policy import ELB_HEALTH_CHECKER, keys_pattern, level_pattern
 from .render_check import (  # noqa: F401  (re-exported for callers and tests)
     CollectorConfigError,
     ConfigCheckError,
@@ -93,7 +93,9 @@ def render_collector_config(service: ResolvedService) -> str:
         mask="transform/mask" if policy.mask_rules else "attributes/mask",
         floor_severity=FLOOR_SEVERITY[policy.log_level],
         elb_health_checker=ELB_HEALTH_CHECKER,
+        mask_keys_pattern=keys_pattern(policy.mask_keys),
     )
+    _check_size(service, "collector", text)
     config = yaml.safe_load(text)
     check_collector_config(config)
     missing = dist.missing(config)
@@ -126,4 +128,19 @@ def render_router_config(service: ResolvedService) -> str:
         buffer=Buffer(),
     )
     check_fluent_bit_config(text, APP_TAG)
+    _check_size(service, "Fluent Bit", text)
     return text
+
+
+#: Both configs travel through SSM parameters (Advanced tier: 8 KB at most).
+CONFIG_SIZE_LIMIT = 8192
+
+
+def _check_size(service: ResolvedService, what: str, text: str) -> None:
+    size = len(text.encode())
+    if size > CONFIG_SIZE_LIMIT:
+        t = service.spec.telemetry
+        raise SpecError(Problem(
+            ("telemetry", "drop_patterns"), f"{len(t.drop_patterns)} patterns",
+            f"the rendered {what} config is {size} bytes and its SSM parameter holds at most "
+            f"{CONFIG_SIZE_LIMIT}; merge drop_patterns (one regex with '|') or shorten mask_keys"))
