@@ -24,13 +24,17 @@ from typing import Any
 
 from .resolve import ResolvedService
 from .telemetry import sidecars as sc
-from .telemetry.render import FLUENT_BIT_BUFFER_PATH
+from .telemetry.render import (
+    FLUENT_BIT_BUFFER_PATH,
+    PARSERS_FILE,
+    PARSERS_TEXT,
+    ROUTER_CONFIG_FILE,
+    TELEMETRY_PATH,
+)
 
 TMP_VOLUME = "tmp"
 TELEMETRY_VOLUME = "telemetry"
-TELEMETRY_PATH = "/opt/golden-path"
 ROUTER_BUFFER_VOLUME = "log-buffer"
-ROUTER_CONFIG_FILE = f"{TELEMETRY_PATH}/fluent-bit.conf"
 ROUTER_CONFIG_ENV = "FLUENT_BIT_CONFIG"
 
 
@@ -128,7 +132,9 @@ def log_router_container(service: ResolvedService) -> dict[str, Any]:
 
 
 def telemetry_init_container(service: ResolvedService, router_config: str) -> dict[str, Any]:
+    parsers = PARSERS_TEXT.replace("\n", "\\n")
     script = (f'printf "%s" "${ROUTER_CONFIG_ENV}" > {ROUTER_CONFIG_FILE}'
+              f" && printf '{parsers}' > {PARSERS_FILE}"
               f" && cp /bin/busybox {TELEMETRY_PATH}/busybox")
     return {
         "name": sc.INIT_CONTAINER,

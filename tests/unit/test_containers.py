@@ -74,9 +74,10 @@ def test_init_writes_router_config_from_its_parameter(web):
     svc, c, _ = build(web)
     init = c["telemetry-init"]
     assert init["essential"] is False
-    assert init["command"] == ["sh", "-c", 'printf "%s" "$FLUENT_BIT_CONFIG" > '
-                               "/opt/golden-path/fluent-bit.conf && "
-                               "cp /bin/busybox /opt/golden-path/busybox"]
+    assert init["command"][:2] == ["sh", "-c"]
+    assert init["command"][2].startswith(
+        'printf "%s" "$FLUENT_BIT_CONFIG" > /opt/golden-path/fluent-bit.conf && ')
+    assert init["command"][2].endswith(" && cp /bin/busybox /opt/golden-path/busybox")
     assert init["secrets"] == [{"name": "FLUENT_BIT_CONFIG",
                                 "valueFrom": svc.router_config_parameter_arn}]
 
@@ -146,3 +147,21 @@ def test_secrets_and_variables_injected(web):
 def test_worker_has_no_port(worker):
     _, c, _ = build(worker)
     assert "portMappings" not in c["app"]
+
+
+def test_init_script_writes_the_router_files_for_real(web, tmp_path):
+    """Run telemetry-init's shell script (minus the busybox copy) with a real sh."""
+    import subprocess
+
+    from golden_path.telemetry.render_check import parse_fluent_bit
+
+    svc, c, _ = build(web)
+    router_config = render_router_config(svc)
+    script = c["telemetry-init"]["command"][2].split(" && cp ")[0]
+    script = script.replace("/opt/golden-path", str(tmp_path))
+    subprocess.run(["sh", "-c", script], env={"FLUENT_BIT_CONFIG": router_config}, check=True)
+    assert (tmp_path / "fluent-bit.conf").read_text() == router_config
+    parsers = parse_fluent_bit((tmp_path / "parsers.conf").read_text())
+    assert parsers == [("PARSER", [("Name", "golden_json"), ("Format", "json")])]
+    assert f"Parsers_File              {tmp_path}/parsers.conf" in (
+        router_config.replace("/opt/golden-path", str(tmp_path)))

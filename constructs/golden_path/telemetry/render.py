@@ -24,6 +24,13 @@ from .render_check import (  # noqa: F401  (re-exported for callers and tests)
 #: FireLens tags the app's records "<container name>-firelens-<task id>".
 APP_TAG = f"{sidecars.APP_CONTAINER}-firelens-*"
 FLUENT_BIT_BUFFER_PATH = "/var/fluent-bit/buffer/"
+#: Where telemetry-init writes the router's files (a volume shared with the router).
+TELEMETRY_PATH = "/opt/golden-path"
+ROUTER_CONFIG_FILE = f"{TELEMETRY_PATH}/fluent-bit.conf"
+PARSERS_FILE = f"{TELEMETRY_PATH}/parsers.conf"
+JSON_PARSER = "golden_json"
+#: Our own parsers file, so the config does not depend on paths inside the image.
+PARSERS_TEXT = f"[PARSER]\n    Name   {JSON_PARSER}\n    Format json\n"
 #: OTLP severity numbers: the least severe number kept for each floor.
 FLOOR_SEVERITY = {
     "debug": "SEVERITY_NUMBER_DEBUG",
@@ -124,6 +131,8 @@ def render_router_config(service: ResolvedService) -> str:
     text = _env().get_template("fluent-bit.conf.j2").render(
         **_common(service),
         app_tag=APP_TAG,
+        parsers_file=PARSERS_FILE,
+        json_parser=JSON_PARSER,
         level_pattern=level_pattern(policy.dropped_levels),
         buffer=Buffer(),
     )
