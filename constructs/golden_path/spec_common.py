@@ -1,0 +1,174 @@
+"""Spec building blocks shared by every runtime (Fargate, Lambda): names, ARNs,
+regexes, IAM statements and the telemetry block."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+Environment = Literal["sandbox", "staging", "production"]
+LogLevel = Literal["debug", "info", "warn", "error"]
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ACCOUNT_REGION = r"(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d):(?P<account>\d{12})"
+ARN_PATTERNS = {
+    "ecs-cluster": re.compile(rf"^arn:aws:ecs:{_ACCOUNT_REGION}:cluster/(?P<name>[A-Za-z0-9_-]{{1,255}})$"),
+    "ssm-parameter": re.compile(rf"^arn:aws:ssm:{_ACCOUNT_REGION}:parameter/(?P<name>[A-Za-z0-9_.\-/]+)$"),
+    "secret": re.compile(
+        rf"^arn:aws:secretsmanager:{_ACCOUNT_REGION}:secret:(?P<name>[A-Za-z0-9/_+=.@-]+)"
+        r"(?::(?P<json_key>[^:]*):(?P<version_stage>[^:]*):(?P<version_id>[^:]*))?$"
+    ),
+    "sqs-queue": re.compile(rf"^arn:aws:sqs:{_ACCOUNT_REGION}:(?P<name>[A-Za-z0-9_-]{{1,80}}(?:\.fifo)?)$"),
+    "alb-listener": re.compile(
+        rf"^arn:aws:elasticloadbalancing:{_ACCOUNT_REGION}:listener/app/[A-Za-z0-9-]+/[0-9a-f]+/[0-9a-f]+$"
+    ),
+}
+
+
+def _name(max_len: int, what: str):
+    def check(value: str) -> str:
+        if len(value) > max_len:
+            raise ValueError(
+                f"{what} is {len(value)} characters; use at most {max_len} "
+                "(longer AWS names are derived from it)"
+            )
+        if not _NAME.match(value):
+            raise ValueError(
+                f"{what} must be lowercase letters, digits and '-', starting with a letter "
+                "and not ending with '-', e.g. 'billing-api'"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _arn(*kinds: str):
+    def check(value: str) -> str:
+        if not any(ARN_PATTERNS[k].match(value) for k in kinds):
+            examples = {
+                "ecs-cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/main",
+                "ssm-parameter": "arn:aws:ssm:eu-west-1:123456789012:parameter/app/db-url",
+                "secret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/db-AbCdEf",
+                "sqs-queue": "arn:aws:sqs:eu-west-1:123456789012:jobs",
+                "alb-listener": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:"
+                "listener/app/edge/50dc6c495c0c9188/f2f7dc8efc522ab2",
+            }
+            wanted = " or ".join(f"{k.replace('-', ' ')} ARN like {examples[k]}" for k in kinds)
+            raise ValueError(f"not a valid ARN; expected an {wanted}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _image(value: str) -> str:
+    if "@sha256:" in value:
+        return value
+    last = value.rsplit("/", 1)[-1]
+    if ":" not in last:
+        raise ValueError("pin the image: add a tag or digest, e.g. 'repo/app:1.4.2'")
+    if last.endswith(":latest"):
+        raise ValueError("':latest' is not a pinned version; use a release tag or a digest")
+    return value
+
+
+def _env_var_names(value: dict[str, Any]) -> dict[str, Any]:
+    for key in value:
+        if not _ENV_VAR.match(key):
+            raise ValueError(
+                f"'{key}' is not a valid environment variable name; use letters, digits and '_'"
+            )
+    return value
+
+
+# Regexes run in three engines: Go RE2 (collector), Onigmo (Fluent Bit) and Python
+# (tests). Constructs RE2 lacks are refused here rather than failing in a task.
+_NOT_RE2 = re.compile(r"\(\?[=!<]|\\[1-9]|\(\?>|[*+?}]\+")
+
+
+def _portable_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from None
+    if _NOT_RE2.search(value):
+        raise ValueError("lookarounds, backreferences and possessive/atomic groups are not "
+                         "supported by the collector's regex engine (RE2); rewrite without them")
+    if "\n" in value or "\r" in value:
+        raise ValueError("a pattern is one line")
+    if value != value.strip():
+        raise ValueError("leading or trailing spaces are lost in Fluent Bit's config; "
+                         "write them as [ ] or \\s")
+    return value
+
+
+ServiceName = Annotated[str, _name(40, "name")]
+TeamName = Annotated[str, _name(32, "team")]
+ClusterArn = Annotated[str, _arn("ecs-cluster")]
+SecretArn = Annotated[str, _arn("secret")]
+SecretOrParameterArn = Annotated[str, _arn("ssm-parameter", "secret")]
+QueueArn = Annotated[str, _arn("sqs-queue")]
+ListenerArn = Annotated[str, _arn("alb-listener")]
+Image = Annotated[str, AfterValidator(_image)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+VpcId = Annotated[str, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")]
+SubnetId = Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]
+SecurityGroupId = Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class IamStatement(_Model):
+    """One statement added to the task role (what the app itself may do)."""
+
+    sid: str | None = Field(None, pattern=r"^[A-Za-z0-9]+$")
+    effect: Literal["Allow", "Deny"] = "Allow"
+    actions: list[Annotated[str, Field(pattern=r"^[a-z0-9-]+:[A-Za-z0-9*]+$|^\*$")]] = Field(
+        min_length=1
+    )
+    resources: list[str] = Field(min_length=1)
+    conditions: dict[str, dict[str, Any]] | None = None
+    wildcard_reason: str | None = Field(
+        None, description="Required when an action contains '*': why nothing narrower works."
+    )
+
+
+class Incident(_Model):
+    """A temporary telemetry override while an incident is worked on (see README runbook)."""
+
+    sampling_percent: float | None = Field(None, gt=0, le=100)
+    log_level: LogLevel | None = None
+    reason: str = Field(min_length=3, description="Incident id or why, e.g. 'INC-4711 checkout 5xx'.")
+    expires: date = Field(description="Last day the override applies (at most 14 days ahead).")
+
+
+class Telemetry(_Model):
+    endpoint: Annotated[str, Field(pattern=r"^https://[^\s/]+(/\S*)?$")] = Field(
+        description="The vendor's OTLP/HTTP endpoint, https only."
+    )
+    api_key_secret_arn: SecretArn
+    api_key_header: str = Field("api-key", pattern=r"^[A-Za-z0-9-]+$")
+    distribution: Literal["contrib", "adot"] = Field(
+        "contrib", description="Collector build: otelcol-contrib, or the AWS distribution (ADOT).")
+    sampling_percent: float | None = Field(
+        None, gt=0, le=100, description="Share of traces kept; default and bounds by environment.")
+    log_level: LogLevel | None = Field(None, description="Least severe log level kept.")
+    drop_patterns: list[Annotated[str, StringConstraints(strip_whitespace=False),
+                                  AfterValidator(_portable_regex)]] = Field(
+        default_factory=list, max_length=10,
+        description="Extra regexes: log lines matching any are dropped before export.")
+    mask_keys: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$")]] = Field(
+        default_factory=list, max_length=50,
+        description="Extra attribute keys whose values are replaced by ****.")
+    masking: Literal["full", "keys_only"] = Field(
+        "full", description="keys_only: mask sensitive keys but not patterns in bodies (ADOT).")
+    incident: Incident | None = None
