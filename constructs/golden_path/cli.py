@@ -13,7 +13,12 @@ EXIT_BAD_INPUT = 2
 
 
 def schema() -> dict:
-    doc = ServiceSpec.model_json_schema()
+    """JSON Schema of service.yaml: an ECS service or (runtime: lambda) a function."""
+    from pydantic import TypeAdapter
+
+    from .spec_lambda import LambdaSpec
+
+    doc = TypeAdapter(ServiceSpec | LambdaSpec).json_schema()
     doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     doc["title"] = "golden_path service.yaml"
     return doc

@@ -9,6 +9,25 @@ import yaml
 
 from .errors import MISSING, Path, Problem, SpecError
 from .spec import ServiceSpec
+from .spec_lambda import LambdaSpec
+
+#: The spec model for each ``runtime``.
+RUNTIMES: dict[str, type] = {"ecs": ServiceSpec, "lambda": LambdaSpec}
+AnySpec = ServiceSpec | LambdaSpec
+
+
+def parse_service(data: Any) -> AnySpec:
+    """Validate parsed YAML or Python arguments for any runtime; raise SpecError."""
+    if isinstance(data, (ServiceSpec, LambdaSpec)):
+        return data
+    if not isinstance(data, dict):
+        raise SpecError(Problem((), type(data).__name__,
+                                "a service.yaml is a mapping of fields (name: ..., team: ...)"))
+    runtime = data.get("runtime", "ecs")
+    if runtime not in RUNTIMES:
+        raise SpecError(Problem(("runtime",), runtime,
+                                f"expected one of {', '.join(RUNTIMES)} (default: ecs)"))
+    return RUNTIMES[runtime].parse(data)
 
 
 def read_yaml(path: str | FsPath) -> tuple[Any, dict[Path, int]]:
@@ -49,21 +68,17 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], dups: list[Proble
             _walk(item, path + (i,), lines, dups, file)
 
 
-def load_service(path: str | FsPath) -> ServiceSpec:
+def load_service(path: str | FsPath) -> AnySpec:
     """Load and validate one service.yaml; errors carry file and line."""
     data, lines = read_yaml(path)
-    if not isinstance(data, dict):
-        raise SpecError(Problem((), type(data).__name__,
-                                "a service.yaml is a mapping of fields (name: ..., team: ...)",
-                                str(path), 1))
     try:
-        spec = ServiceSpec.parse(data)
+        spec = parse_service(data)
     except SpecError as err:
         raise err.located(str(path), lines) from None
     spec._source = (str(path), lines)
     return spec
 
 
-def source_of(spec: ServiceSpec) -> tuple[str, dict[Path, int]] | None:
+def source_of(spec: AnySpec) -> tuple[str, dict[Path, int]] | None:
     """Where a spec came from (file, line map) if it was loaded from YAML."""
     return spec._source

@@ -9,17 +9,14 @@ traceback.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     Field,
-    PrivateAttr,
-    ValidationError,
 )
 
-from .errors import MISSING, Problem, SpecError, collect
+from .errors import MISSING, Problem
 from .spec_common import (  # noqa: F401  (re-exported: the spec's public names)
     ARN_PATTERNS,
     ClusterArn,
@@ -33,15 +30,14 @@ from .spec_common import (  # noqa: F401  (re-exported: the spec's public names)
     QueueArn,
     SecretOrParameterArn,
     SecurityGroupId,
+    ServiceBase,
     ServiceName,
     SubnetId,
     TeamName,
     Telemetry,
     VpcId,
-    _env_var_names,
     _Model,
 )
-from .validation import pydantic_problems
 
 Kind = Literal["web", "worker"]
 
@@ -101,12 +97,10 @@ class LoadBalancer(_Model):
     priority: int = Field(ge=1, le=50000)
 
 
-class ServiceSpec(_Model):
-    """One service of one team in one environment."""
+class ServiceSpec(ServiceBase):
+    """One ECS Fargate service (web or worker) of one team in one environment."""
 
-    name: ServiceName
-    team: TeamName
-    environment: Environment
+    runtime: Literal["ecs"] = "ecs"
     kind: Kind
     image: Image
     cpu: Annotated[int, AfterValidator(_fargate_cpu)] = Field(
@@ -116,35 +110,17 @@ class ServiceSpec(_Model):
     port: Port | None = Field(None, description="The app's port; required for web.")
     health_check_path: str = Field("/health", pattern=r"^/\S*$")
     command: list[str] | None = None
-    variables: Annotated[dict[str, str], AfterValidator(_env_var_names)] = Field(
-        default_factory=dict
-    )
-    secrets: Annotated[dict[str, SecretOrParameterArn], AfterValidator(_env_var_names)] = Field(
-        default_factory=dict
-    )
     scaling: Scaling = Field(default_factory=Scaling)
-    iam: list[IamStatement] = Field(default_factory=list)
     network: Network
     load_balancer: LoadBalancer | None = None
-    telemetry: Telemetry
     ecs_exec: bool | None = Field(None, description="Default: on outside production.")
     read_only_root_filesystem: bool = True
     user: str | None = Field(
         "1000", pattern=r"^\d+(:\d+)?$", description="uid[:gid] for the app; null keeps the image's USER."
     )
 
-    # (file, {field path: line}) when loaded from YAML; used to place errors.
-    _source: tuple[str, dict] | None = PrivateAttr(None)
-
-    @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> ServiceSpec:
-        """Validate a mapping (parsed YAML or keyword arguments); raise SpecError."""
-        try:
-            spec = cls.model_validate(dict(data))
-        except ValidationError as exc:
-            raise SpecError(pydantic_problems(exc, cls)) from None
-        collect(check_spec(spec))
-        return spec
+    def problems(self) -> list[Problem]:
+        return check_spec(self) + super().problems()
 
 
 def check_spec(spec: ServiceSpec) -> list[Problem]:
@@ -172,6 +148,9 @@ def check_spec(spec: ServiceSpec) -> list[Problem]:
     elif spec.load_balancer is not None:
         add(Problem(("load_balancer",), "...",
                     "a worker has no load balancer; remove it or set kind: web"))
+    if spec.telemetry.config_bucket is not None:
+        add(Problem(("telemetry", "config_bucket"), spec.telemetry.config_bucket,
+                    "ECS services keep their config in SSM; config_bucket is for Lambda"))
     s = spec.scaling
     if s.min is not None and s.max is not None and s.min > s.max:
         add(Problem(("scaling", "min"), s.min, f"min must not exceed max ({s.max})"))
@@ -180,18 +159,4 @@ def check_spec(spec: ServiceSpec) -> list[Problem]:
             add(Problem(("scaling", "desired"), s.desired, f"desired must be at least min ({s.min})"))
         if s.max is not None and s.desired > s.max:
             add(Problem(("scaling", "desired"), s.desired, f"desired must not exceed max ({s.max})"))
-    for i, st in enumerate(spec.iam):
-        for j, action in enumerate(st.actions):
-            if "*" in action and not st.wildcard_reason:
-                add(Problem(("iam", i, "actions", j), action,
-                            "wildcard actions are rejected: list the exact actions, or add "
-                            "wildcard_reason explaining why nothing narrower works"))
-    incident = spec.telemetry.incident
-    if incident is not None and incident.sampling_percent is None and incident.log_level is None:
-        add(Problem(("telemetry", "incident"), incident.reason,
-                    "an incident override sets sampling_percent and/or log_level"))
-    overlap = set(spec.variables) & set(spec.secrets)
-    for key in sorted(overlap):
-        add(Problem(("secrets", key), spec.secrets[key],
-                    "also set in variables; keep it in one place"))
     return problems

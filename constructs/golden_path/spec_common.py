@@ -4,10 +4,21 @@ regexes, IAM statements and the telemetry block."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+)
+
+from .errors import Problem, SpecError, collect
 
 Environment = Literal["sandbox", "staging", "production"]
 LogLevel = Literal["debug", "info", "warn", "error"]
@@ -172,3 +183,56 @@ class Telemetry(_Model):
     masking: Literal["full", "keys_only"] = Field(
         "full", description="keys_only: mask sensitive keys but not patterns in bodies (ADOT).")
     incident: Incident | None = None
+    config_bucket: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description="Lambda only: the S3 bucket the collector layer reads its config from.")
+
+
+class ServiceBase(_Model):
+    """Fields every service has, whatever it runs on."""
+
+    name: ServiceName
+    team: TeamName
+    environment: Environment
+    variables: Annotated[dict[str, str], AfterValidator(_env_var_names)] = Field(
+        default_factory=dict
+    )
+    secrets: Annotated[dict[str, SecretOrParameterArn], AfterValidator(_env_var_names)] = Field(
+        default_factory=dict
+    )
+    iam: list[IamStatement] = Field(default_factory=list)
+    telemetry: Telemetry
+
+    # (file, {field path: line}) when loaded from YAML; used to place errors.
+    _source: tuple[str, dict] | None = PrivateAttr(None)
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]):
+        """Validate a mapping (parsed YAML or keyword arguments); raise SpecError."""
+        from .validation import pydantic_problems
+
+        try:
+            spec = cls.model_validate(dict(data))
+        except ValidationError as exc:
+            raise SpecError(pydantic_problems(exc, cls)) from None
+        collect(spec.problems())
+        return spec
+
+    def problems(self) -> list[Problem]:
+        """Rules that relate fields; each problem names the field to change."""
+        problems: list[Problem] = []
+        add = problems.append
+        for i, st in enumerate(self.iam):
+            for j, action in enumerate(st.actions):
+                if "*" in action and not st.wildcard_reason:
+                    add(Problem(("iam", i, "actions", j), action,
+                                "wildcard actions are rejected: list the exact actions, or add "
+                                "wildcard_reason explaining why nothing narrower works"))
+        incident = self.telemetry.incident
+        if incident is not None and incident.sampling_percent is None and incident.log_level is None:
+            add(Problem(("telemetry", "incident"), incident.reason,
+                        "an incident override sets sampling_percent and/or log_level"))
+        for key in sorted(set(self.variables) & set(self.secrets)):
+            add(Problem(("secrets", key), self.secrets[key],
+                        "also set in variables; keep it in one place"))
+        return problems

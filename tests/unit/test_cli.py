@@ -15,10 +15,12 @@ def test_schema_describes_service_yaml(capsys):
     assert main(["schema"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["title"] == "golden_path service.yaml"
+    ecs, fn = (doc["$defs"][ref["$ref"].rsplit("/", 1)[1]] for ref in doc["anyOf"])
     assert {"name", "team", "environment", "kind", "image", "cpu", "memory", "network",
-            "telemetry"} <= set(doc["required"])
-    assert doc["properties"]["environment"]["enum"] == ["sandbox", "staging", "production"]
-    assert doc["additionalProperties"] is False
+            "telemetry"} <= set(ecs["required"])
+    assert {"runtime", "language", "code", "account_id", "region"} <= set(fn["required"])
+    assert ecs["properties"]["environment"]["enum"] == ["sandbox", "staging", "production"]
+    assert ecs["additionalProperties"] is False and fn["additionalProperties"] is False
 
 
 def test_committed_schema_is_current():

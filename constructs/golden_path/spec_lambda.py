@@ -1,0 +1,173 @@
+"""The Lambda service spec: ``runtime: lambda`` in ``service.yaml``."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field
+
+from .errors import MISSING, Problem
+from .spec_common import Image, SecurityGroupId, ServiceBase, SubnetId, _Model
+
+LanguageRuntime = Literal["nodejs20.x", "nodejs22.x", "python3.12", "python3.13", "java21"]
+
+#: Handler formats per language family, with an example for the error message.
+HANDLER_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
+    "nodejs": (re.compile(r"^[A-Za-z0-9_./-]*[A-Za-z0-9_-]\.[A-Za-z_$][A-Za-z0-9_$]*$"),
+               "file.export, e.g. 'index.handler' or 'dist/api.handler'"),
+    "python": (re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$"),
+               "module.function, e.g. 'app.handler' or 'consumer.main.handle'"),
+    "java": (re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*"
+                        r"(::[A-Za-z_$][A-Za-z0-9_$]*)?$"),
+             "package.Class::method, e.g. 'com.example.Handler::handleRequest'"),
+}
+
+
+def language_family(language: str) -> str:
+    return re.match(r"[a-z]+", language)[0]
+
+
+class S3Code(_Model):
+    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    key: str = Field(min_length=1, pattern=r"\.(zip|jar)$")
+    version: str | None = Field(None, description="S3 object version; pins the exact artifact.")
+
+
+class LambdaCode(_Model):
+    """Where the code is: a zip/jar in S3, or a container image (exactly one)."""
+
+    s3: S3Code | None = None
+    image: Image | None = None
+
+
+class HttpApiRoute(_Model):
+    """A route on an existing API Gateway HTTP API."""
+
+    api_id: str = Field(pattern=r"^[a-z0-9]{10}$")
+    route: str = Field(pattern=r"^(ANY|GET|HEAD|OPTIONS|POST|PUT|PATCH|DELETE) /\S*$",
+                       description="Route key, e.g. 'GET /prices/{sku}'.")
+    authorization: Literal["JWT", "AWS_IAM", "NONE"] = "AWS_IAM"
+    authorizer_id: str | None = Field(None, pattern=r"^[a-z0-9]{6,10}$")
+    public_reason: str | None = Field(None, description="Required with authorization NONE.")
+
+
+class FunctionUrl(_Model):
+    auth: Literal["AWS_IAM", "NONE"] = "AWS_IAM"
+    public_reason: str | None = Field(None, description="Required with auth NONE.")
+
+
+class HttpTrigger(_Model):
+    """HTTP in: a route on an HTTP API, or a function URL (exactly one)."""
+
+    api: HttpApiRoute | None = None
+    function_url: FunctionUrl | None = None
+
+
+class SqsTrigger(_Model):
+    """A queue (and its dead-letter queue) owned by the function."""
+
+    batch_size: int = Field(10, ge=1, le=10000)
+    max_batching_window_seconds: int = Field(0, ge=0, le=300)
+    visibility_timeout_seconds: int | None = Field(
+        None, ge=0, le=43200, description="Default: six times the function timeout.")
+    max_receive_count: int = Field(5, ge=1, le=1000,
+                                   description="Receives before a message moves to the DLQ.")
+    fifo: bool = False
+
+
+class Schedule(_Model):
+    expression: str = Field(pattern=r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|"
+                                    r"cron\([^)]+\))$")
+    description: str = ""
+    enabled: bool = True
+
+
+class Triggers(_Model):
+    http: HttpTrigger | None = None
+    sqs: SqsTrigger | None = None
+    schedules: list[Schedule] = Field(default_factory=list, max_length=5)
+
+
+class LambdaVpc(_Model):
+    subnet_ids: list[SubnetId] = Field(min_length=1)
+    security_group_ids: list[SecurityGroupId] = Field(min_length=1)
+
+
+class LambdaSpec(ServiceBase):
+    """One Lambda function of one team in one environment."""
+
+    runtime: Literal["lambda"]
+    account_id: str = Field(pattern=r"^\d{12}$")
+    region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+    language: LanguageRuntime
+    handler: str | None = Field(None, description="Required for code in S3.")
+    code: LambdaCode
+    architecture: Literal["x86_64", "arm64"] = "arm64"
+    memory: int = Field(256, ge=128, le=10240, description="MiB.")
+    timeout: int = Field(10, ge=1, le=900, description="Seconds.")
+    ephemeral_storage: int = Field(512, ge=512, le=10240, description="MiB of /tmp.")
+    reserved_concurrency: int | None = Field(None, ge=0, le=10000)
+    triggers: Triggers = Field(default_factory=Triggers)
+    vpc: LambdaVpc | None = None
+
+    def problems(self) -> list[Problem]:
+        problems = super().problems()
+        add = problems.append
+        code = self.code
+        if (code.s3 is None) == (code.image is None):
+            add(Problem(("code",), MISSING if code.s3 is None else "s3 and image",
+                        "give exactly one of code.s3 (bucket, key, version) or code.image"))
+        if code.s3 is not None:
+            pattern, example = HANDLER_FORMATS[language_family(self.language)]
+            if self.handler is None:
+                add(Problem(("handler",), MISSING, f"code in S3 needs a handler: {example}"))
+            elif not pattern.match(self.handler):
+                add(Problem(("handler",), self.handler,
+                            f"not a {self.language} handler; expected {example}"))
+        elif self.handler is not None:
+            add(Problem(("handler",), self.handler,
+                        "an image function takes its handler from the image (CMD); remove it"))
+        http = self.triggers.http
+        if http is not None:
+            if (http.api is None) == (http.function_url is None):
+                add(Problem(("triggers", "http"), MISSING if http.api is None else "api and url",
+                            "give exactly one of triggers.http.api or triggers.http.function_url"))
+            if http.api and http.api.authorization == "JWT" and not http.api.authorizer_id:
+                add(Problem(("triggers", "http", "api", "authorizer_id"), MISSING,
+                            "JWT authorization needs the API's authorizer_id"))
+            for path, public in ((("api",), http.api and http.api.authorization == "NONE"),
+                                 (("function_url",), http.function_url
+                                  and http.function_url.auth == "NONE")):
+                target = http.api if path == ("api",) else http.function_url
+                if public and not target.public_reason:
+                    add(Problem(("triggers", "http", *path, "public_reason"), MISSING,
+                                "an endpoint without authentication needs public_reason "
+                                "saying why it is safe to expose"))
+        sqs = self.triggers.sqs
+        if sqs is not None:
+            if sqs.batch_size > 10 and sqs.max_batching_window_seconds < 1:
+                add(Problem(("triggers", "sqs", "max_batching_window_seconds"),
+                            sqs.max_batching_window_seconds,
+                            "a batch_size above 10 needs max_batching_window_seconds of at "
+                            "least 1"))
+            if sqs.fifo and sqs.batch_size > 10:
+                add(Problem(("triggers", "sqs", "batch_size"), sqs.batch_size,
+                            "FIFO queues deliver at most 10 messages per batch"))
+            if sqs.visibility_timeout_seconds is not None and \
+                    sqs.visibility_timeout_seconds < self.timeout:
+                add(Problem(("triggers", "sqs", "visibility_timeout_seconds"),
+                            sqs.visibility_timeout_seconds,
+                            f"must be at least the function timeout ({self.timeout} s), or "
+                            "messages are redelivered while still being processed; AWS "
+                            f"recommends {6 * self.timeout}"))
+        if self.telemetry.config_bucket is None:
+            add(Problem(("telemetry", "config_bucket"), MISSING,
+                        "a Lambda function reads its collector config from S3: name the "
+                        "platform's config bucket"))
+        if self.telemetry.distribution != "contrib":
+            add(Problem(("telemetry", "distribution"), self.telemetry.distribution,
+                        "Lambda functions use the opentelemetry-lambda collector layer; "
+                        "remove telemetry.distribution"))
+        return problems
+
