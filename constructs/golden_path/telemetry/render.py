@@ -101,6 +101,7 @@ def render_collector_config(service: ResolvedService) -> str:
         floor_severity=FLOOR_SEVERITY[policy.log_level],
         elb_health_checker=ELB_HEALTH_CHECKER,
         mask_keys_pattern=keys_pattern(policy.mask_keys),
+        api_key_ref="${env:" + service.collector.api_key_env + "}",
     )
     _check_size(service, "collector", text)
     config = yaml.safe_load(text)
