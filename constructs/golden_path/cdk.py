@@ -24,6 +24,8 @@ from cdktf import (  # noqa: E402
     Testing,
     Token,
 )
+from cdktf_cdktf_provider_aws.apigatewayv2_integration import Apigatewayv2Integration  # noqa: E402
+from cdktf_cdktf_provider_aws.apigatewayv2_route import Apigatewayv2Route  # noqa: E402
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (  # noqa: E402
     AppautoscalingPolicy,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
@@ -35,6 +37,8 @@ from cdktf_cdktf_provider_aws.appautoscaling_policy import (  # noqa: E402
     AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
 )
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget  # noqa: E402
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule  # noqa: E402
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget  # noqa: E402
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup  # noqa: E402
 from cdktf_cdktf_provider_aws.ecs_service import (  # noqa: E402
     EcsService,
@@ -49,6 +53,18 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (  # noqa: E402
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole  # noqa: E402
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy  # noqa: E402
+from cdktf_cdktf_provider_aws.lambda_event_source_mapping import (  # noqa: E402
+    LambdaEventSourceMapping,
+)
+from cdktf_cdktf_provider_aws.lambda_function import (  # noqa: E402
+    LambdaFunction,
+    LambdaFunctionEnvironment,
+    LambdaFunctionEphemeralStorage,
+    LambdaFunctionLoggingConfig,
+    LambdaFunctionVpcConfig,
+)
+from cdktf_cdktf_provider_aws.lambda_function_url import LambdaFunctionUrl  # noqa: E402
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission  # noqa: E402
 from cdktf_cdktf_provider_aws.lb_listener_rule import (  # noqa: E402
     LbListenerRule,
     LbListenerRuleAction,
@@ -61,7 +77,9 @@ from cdktf_cdktf_provider_aws.lb_target_group import (  # noqa: E402
     LbTargetGroupHealthCheck,
 )
 from cdktf_cdktf_provider_aws.provider import AwsProvider  # noqa: E402
+from cdktf_cdktf_provider_aws.s3_object import S3Object  # noqa: E402
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup  # noqa: E402
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue  # noqa: E402
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter  # noqa: E402
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import (  # noqa: E402
     VpcSecurityGroupEgressRule,
@@ -84,6 +102,20 @@ def literal(text: str) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 __all__ = [
+    "Apigatewayv2Integration",
+    "Apigatewayv2Route",
+    "CloudwatchEventRule",
+    "CloudwatchEventTarget",
+    "LambdaEventSourceMapping",
+    "LambdaFunction",
+    "LambdaFunctionEnvironment",
+    "LambdaFunctionEphemeralStorage",
+    "LambdaFunctionLoggingConfig",
+    "LambdaFunctionUrl",
+    "LambdaFunctionVpcConfig",
+    "LambdaPermission",
+    "S3Object",
+    "SqsQueue",
     "App",
     "AppautoscalingPolicy",
     "AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration",

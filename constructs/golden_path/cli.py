@@ -33,13 +33,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .synth import load_all
 
     for service in load_all(args.paths):
-        spec = service.spec
-        print(f"ok  {service.names.service}: {spec.kind} of team {spec.team}, "
-              f"cpu {spec.cpu} / {spec.memory} MiB (app {service.sizes.app.cpu} / "
-              f"{service.sizes.app.memory} MiB), {service.scaling.min}..{service.scaling.max} tasks, "
-              f"traces {service.telemetry.sampling_percent:g} %, logs >= {service.telemetry.log_level}"
-              + (f", INCIDENT {service.telemetry.incident}" if service.telemetry.incident else ""))
+        print(f"ok  {service.stack_name}: {describe(service)}")
     return 0
+
+
+def describe(service) -> str:
+    """One line on what a resolved service is, for `validate`."""
+    spec, t = service.spec, service.telemetry
+    if service.kind == "lambda":
+        what = (f"lambda of team {spec.team}, {spec.language} {spec.architecture}, "
+                f"{spec.memory} MiB, {spec.timeout} s")
+    else:
+        what = (f"{spec.kind} of team {spec.team}, cpu {spec.cpu} / {spec.memory} MiB (app "
+                f"{service.sizes.app.cpu} / {service.sizes.app.memory} MiB), "
+                f"{service.scaling.min}..{service.scaling.max} tasks")
+    what += f", traces {t.sampling_percent:g} %, logs >= {t.log_level}"
+    return what + (f", INCIDENT {t.incident}" if t.incident else "")
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:

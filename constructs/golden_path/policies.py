@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .resolve import ResolvedService
+from .resolve_lambda import ResolvedFunction
 
 Statement = dict[str, Any]
 
@@ -69,12 +70,51 @@ def execution_role_statements(service: ResolvedService) -> list[Statement]:
     return statements
 
 
-def task_role_statements(service: ResolvedService) -> list[Statement]:
-    statements: list[Statement] = []
-    if service.ecs_exec:
-        statements.append({"Sid": "EcsExec", "Effect": "Allow", "Action": ECS_EXEC,
+def lambda_trust(fn: ResolvedFunction) -> dict[str, Any]:
+    return document([{
+        "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": fn.account}},
+    }])
+
+
+SQS_CONSUME = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+               "sqs:ReceiveMessage"]
+#: What Lambda needs to attach a function to a VPC; EC2 offers no resource scoping for these.
+VPC_ACCESS = ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface",
+              "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces",
+              "ec2:UnassignPrivateIpAddresses"]
+
+
+def function_role_statements(fn: ResolvedFunction) -> list[Statement]:
+    """Own log group, own queue, own secrets, own collector config, the team's statements."""
+    statements: list[Statement] = [{
+        "Sid": "OwnLogGroup", "Effect": "Allow", "Action": LOG_WRITE,
+        "Resource": [f"{fn.log_group_arn}:log-stream:*"],
+    }, {
+        "Sid": "CollectorConfig", "Effect": "Allow", "Action": ["s3:GetObject"],
+        "Resource": [fn.config_object_arn],
+    }, {
+        "Sid": "ReadSecrets", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+        "Resource": list(fn.secret_arns),
+    }]
+    if fn.parameter_arns:
+        statements.append({"Sid": "ReadParameters", "Effect": "Allow",
+                           "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+                           "Resource": list(fn.parameter_arns)})
+    if fn.queue_arn:
+        statements.append({"Sid": "ConsumeOwnQueue", "Effect": "Allow", "Action": SQS_CONSUME,
+                           "Resource": [fn.queue_arn]})
+    if fn.spec.vpc is not None:
+        statements.append({"Sid": "VpcAccess", "Effect": "Allow", "Action": VPC_ACCESS,
                            "Resource": ["*"]})
-    for i, st in enumerate(service.spec.iam):
+    return statements + team_statements(fn.spec.iam)
+
+
+def team_statements(iam) -> list[Statement]:
+    statements = []
+    for i, st in enumerate(iam):
         statement: Statement = {
             "Sid": st.sid or f"Team{i}",
             "Effect": st.effect,
@@ -85,3 +125,11 @@ def task_role_statements(service: ResolvedService) -> list[Statement]:
             statement["Condition"] = st.conditions
         statements.append(statement)
     return statements
+
+
+def task_role_statements(service: ResolvedService) -> list[Statement]:
+    statements: list[Statement] = []
+    if service.ecs_exec:
+        statements.append({"Sid": "EcsExec", "Effect": "Allow", "Action": ECS_EXEC,
+                           "Resource": ["*"]})
+    return statements + team_statements(service.spec.iam)

@@ -17,7 +17,7 @@ from .errors import Problem, SpecError, collect
 from .spec import ARN_PATTERNS, ServiceSpec
 from .telemetry import sidecars
 from .telemetry.distributions import distribution
-from .telemetry.policy import TelemetryPolicy, telemetry_policy
+from .telemetry.policy import TelemetryPolicy, service_version, telemetry_policy
 
 MANAGED_BY = "golden-path"
 # AWS name limits enforced here (the provider would only fail at apply time).
@@ -134,6 +134,10 @@ class ResolvedService:
         return self.parameter_arn(self.names.router_config_parameter)
 
     @property
+    def stack_name(self) -> str:
+        return self.names.service
+
+    @property
     def kind(self) -> str:
         return self.spec.kind
 
@@ -154,7 +158,11 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
     problems: list[Problem] = []
     sizes = _sizes(spec, problems)
     scaling = _scaling(spec, prof, problems)
-    policy = telemetry_policy(spec, prof, today or date.today(), problems)
+    policy = telemetry_policy(
+        spec, prof, today or date.today(), problems,
+        health_check_path=spec.health_check_path if spec.kind == "web" else None,
+        version=service_version(spec.image),
+        platform={"cloud.platform": "aws_ecs", "aws.ecs.launchtype": "fargate"})
     app_environment = _app_environment(spec, policy, problems)
     if spec.port in sidecars.RESERVED_PORTS:
         problems.append(Problem(("port",), spec.port,
@@ -165,8 +173,8 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
     names = _names(spec)
     collector_mem = sizes.collector.memory
     limit = collector_mem * 80 // 100
-    secret_arns = sorted({_secret_base(a) for a in spec.secrets.values() if ":secretsmanager:" in a}
-                         | {_secret_base(spec.telemetry.api_key_secret_arn)})
+    secret_arns = sorted({secret_base(a) for a in spec.secrets.values() if ":secretsmanager:" in a}
+                         | {secret_base(spec.telemetry.api_key_secret_arn)})
     parameter_arns = sorted({a for a in spec.secrets.values() if ":ssm:" in a})
     ecr = _ECR_IMAGE.match(spec.image)
     return ResolvedService(
@@ -289,7 +297,7 @@ def _app_environment(spec: ServiceSpec, policy: TelemetryPolicy,
     return {**spec.variables, **ours}
 
 
-def _secret_base(arn: str) -> str:
+def secret_base(arn: str) -> str:
     """A Secrets Manager ARN without ECS's ':json-key:stage:version' suffix (for IAM)."""
     match = ARN_PATTERNS["secret"].match(arn)
     if not match:

@@ -11,8 +11,11 @@ from pathlib import Path
 from .errors import Problem, SpecError
 from .manifest import load_service, source_of
 from .resolve import ResolvedService, resolve
-from .spec import ServiceSpec
+from .resolve_lambda import ResolvedFunction, resolve_function
+from .spec_lambda import LambdaSpec
 from .telemetry.render import render_collector_config, render_router_config
+
+Resolved = ResolvedService | ResolvedFunction
 
 
 def discover(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -27,25 +30,29 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return found
 
 
-def resolve_located(spec: ServiceSpec) -> ResolvedService:
-    """``resolve``, with file and line on errors for specs loaded from YAML."""
+def resolve_located(spec) -> Resolved:
+    """Resolve and render (any runtime), with file and line on errors for YAML specs."""
     try:
-        service = resolve(spec)
-        render_collector_config(service)
-        render_router_config(service)
+        if isinstance(spec, LambdaSpec):
+            service = resolve_function(spec)
+            render_collector_config(service)
+        else:
+            service = resolve(spec)
+            render_collector_config(service)
+            render_router_config(service)
         return service
     except SpecError as err:
         source = source_of(spec)
         raise (err.located(*source) if source else err) from None
 
 
-def load_all(paths: Iterable[str | os.PathLike]) -> list[ResolvedService]:
+def load_all(paths: Iterable[str | os.PathLike]) -> list[Resolved]:
     """Load and resolve every file; report the problems of all files at once."""
     files = discover(paths)
     if not files:
         raise SpecError(Problem((), [str(p) for p in paths], "no service files (*.yaml) found"))
     problems: list[Problem] = []
-    services: list[ResolvedService] = []
+    services: list[Resolved] = []
     stacks: dict[str, str] = {}
     for f in files:
         if not f.is_file():
@@ -56,7 +63,7 @@ def load_all(paths: Iterable[str | os.PathLike]) -> list[ResolvedService]:
         except SpecError as err:
             problems += err.problems
             continue
-        stack = service.names.service
+        stack = service.stack_name
         if stack in stacks:
             problems.append(Problem(("name",), service.spec.name,
                                     f"{stacks[stack]} already defines {stack} (same name and "
@@ -68,7 +75,7 @@ def load_all(paths: Iterable[str | os.PathLike]) -> list[ResolvedService]:
     return services
 
 
-def synth(services: list[ResolvedService], outdir: str | os.PathLike) -> list[str]:
+def synth(services: list[Resolved], outdir: str | os.PathLike) -> list[str]:
     """Synthesize into a temporary directory beside ``outdir``, then swap it in.
 
     If anything fails, ``outdir`` is left as it was. Returns the stack names.
@@ -94,4 +101,4 @@ def synth(services: list[ResolvedService], outdir: str | os.PathLike) -> list[st
             shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return [s.names.service for s in services]
+    return [s.stack_name for s in services]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..cdk import Construct, SsmParameter, literal
+from ..cdk import Construct, S3Object, SsmParameter, literal
 
 STANDARD_TIER_LIMIT = 4096  # bytes; the Advanced tier holds up to 8 KB
 ADVANCED_TIER_LIMIT = 8192
@@ -30,5 +30,23 @@ class ConfigParameter(Construct):
             tier=parameter_tier(text),
             value=literal(text),
             description=description,
+            tags=tags,
+        )
+
+
+class ConfigObject(Construct):
+    """A config text as an S3 object in an existing bucket (the Lambda collector layer
+    reads it at cold start); readable in the synthesized JSON like ConfigParameter."""
+
+    def __init__(self, scope: Construct, id: str, *, bucket: str, key: str, text: str,
+                 tags: dict[str, str] | None = None):
+        super().__init__(scope, id)
+        self.object = S3Object(
+            self, "object",
+            bucket=bucket,
+            key=key,
+            content=literal(text),
+            content_type="application/yaml",
+            server_side_encryption="AES256",
             tags=tags,
         )

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from ..environments import LOG_LEVELS, Profile
 from ..errors import Problem
-from ..spec import ServiceSpec
+from ..spec_common import ServiceBase
 
 #: One seed for the whole fleet: every collector keeps or drops the same trace ids,
 #: so a trace that crosses services is kept or dropped as a whole.
@@ -58,12 +58,12 @@ SENSITIVE_KEYS: tuple[str, ...] = (
 ELB_HEALTH_CHECKER = r"ELB-HealthChecker/"
 
 
-def noise_patterns(rule: str, spec: ServiceSpec) -> list[str]:
+def noise_patterns(rule: str, health_check_path: str | None) -> list[str]:
     """Log-line regexes for a named noise rule of the environment profile."""
     if rule == "health_checks":
         patterns = [ELB_HEALTH_CHECKER]
-        if spec.kind == "web":
-            path = re.escape(spec.health_check_path)
+        if health_check_path:
+            path = re.escape(health_check_path)
             patterns.insert(0, rf'\b(GET|HEAD) {path}(\?[^ "]*)? HTTP/')
         return patterns
     if rule == "success_lines":
@@ -124,8 +124,10 @@ def service_version(image: str) -> str:
     return image.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
 
 
-def telemetry_policy(spec: ServiceSpec, prof: Profile, today: date,
-                     problems: list[Problem]) -> TelemetryPolicy:
+def telemetry_policy(spec: ServiceBase, prof: Profile, today: date, problems: list[Problem], *,
+                     health_check_path: str | None, version: str,
+                     platform: dict[str, str]) -> TelemetryPolicy:
+    """The policy for one service; ``platform`` adds resource attributes of the runtime."""
     t, tp = spec.telemetry, prof.telemetry
     sampling = tp.sampling_percent if t.sampling_percent is None else t.sampling_percent
     low, high = tp.sampling_bounds
@@ -155,8 +157,9 @@ def telemetry_policy(spec: ServiceSpec, prof: Profile, today: date,
         level = inc.log_level or level
         incident = f"{inc.reason} (until {inc.expires.isoformat()})"
 
-    noise = [p for rule in tp.noise for p in noise_patterns(rule, spec)] + list(t.drop_patterns)
-    health_paths = (spec.health_check_path,) if spec.kind == "web" else ()
+    noise = [p for rule in tp.noise for p in noise_patterns(rule, health_check_path)]
+    noise += t.drop_patterns
+    health_paths = (health_check_path,) if health_check_path else ()
     return TelemetryPolicy(
         distribution=t.distribution,
         sampling_percent=sampling,
@@ -173,11 +176,10 @@ def telemetry_policy(spec: ServiceSpec, prof: Profile, today: date,
         queue_size=tp.queue_size,
         resource_attributes={
             "service.name": spec.name,
-            "service.version": service_version(spec.image),
+            "service.version": version,
             "deployment.environment.name": spec.environment,
             "team": spec.team,
-            "cloud.platform": "aws_ecs",
-            "aws.ecs.launchtype": "fargate",
+            **platform,
         },
         incident=incident,
     )

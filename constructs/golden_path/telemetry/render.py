@@ -11,6 +11,7 @@ import yaml
 
 from ..errors import Problem, SpecError
 from ..resolve import ResolvedService
+from ..resolve_lambda import ResolvedFunction
 from . import sidecars
 from .distributions import distribution
 from .policy import ELB_HEALTH_CHECKER, keys_pattern, level_pattern
@@ -72,7 +73,7 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def _common(service: ResolvedService) -> dict:
+def _common(service: ResolvedService | ResolvedFunction) -> dict:
     spec = service.spec
     return {
         "service": spec.name,
@@ -89,11 +90,19 @@ def _common(service: ResolvedService) -> dict:
     }
 
 
-def render_collector_config(service: ResolvedService) -> str:
-    """The collector YAML; SpecError if the chosen distribution lacks a component."""
-    dist = distribution(service.telemetry.distribution)
+def render_collector_config(service: ResolvedService | ResolvedFunction) -> str:
+    """The collector YAML (ECS sidecar or Lambda layer); SpecError if the distribution
+    lacks a component the policy needs."""
     policy = service.telemetry
-    text = _env().get_template("otel-collector.yaml.j2").render(
+    is_lambda = isinstance(service, ResolvedFunction)
+    dist = distribution("lambda-collector" if is_lambda else policy.distribution)
+    if is_lambda:
+        # The layer's secretsmanager config provider fetches the key at start.
+        api_key_ref = "${secretsmanager:" + service.collector.api_key_secret_arn + "}"
+    else:
+        api_key_ref = "${env:" + service.collector.api_key_env + "}"
+    text = _env().get_template(
+        "otel-collector-lambda.yaml.j2" if is_lambda else "otel-collector.yaml.j2").render(
         **_common(service),
         collector=service.collector,
         distribution=dist,
@@ -101,11 +110,15 @@ def render_collector_config(service: ResolvedService) -> str:
         floor_severity=FLOOR_SEVERITY[policy.log_level],
         elb_health_checker=ELB_HEALTH_CHECKER,
         mask_keys_pattern=keys_pattern(policy.mask_keys),
-        api_key_ref="${env:" + service.collector.api_key_env + "}",
+        api_key_ref=api_key_ref,
     )
-    _check_size(service, "collector", text)
+    if not is_lambda:  # the Lambda config is an S3 object: no SSM size limit
+        _check_size(service, "collector", text)
     config = yaml.safe_load(text)
-    check_collector_config(config)
+    if is_lambda:
+        check_collector_config(config, first=None, last="decouple")
+    else:
+        check_collector_config(config)
     missing = dist.missing(config)
     if missing:
         needed = ", ".join(f"{kind} '{ctype}'" for kind, ctype in missing)
@@ -113,7 +126,8 @@ def render_collector_config(service: ResolvedService) -> str:
                 f"contain (source: {dist.source}); use distribution: contrib")
         if any(ctype == "transform" for _, ctype in missing):
             hint += ", or masking: keys_only to mask attribute keys without body patterns"
-        raise SpecError(Problem(("telemetry", "distribution"), service.spec.telemetry.distribution,
+        field = "masking" if is_lambda else "distribution"
+        raise SpecError(Problem(("telemetry", field), getattr(service.spec.telemetry, field),
                                 hint))
     return text
 

@@ -15,8 +15,10 @@ class ConfigCheckError(ValueError):
 CollectorConfigError = ConfigCheckError
 
 
-def check_collector_config(config: dict[str, Any]) -> None:
-    """Every component used is defined, every defined one used, memory_limiter first."""
+def check_collector_config(config: dict[str, Any], first: str | None = "memory_limiter",
+                           last: str = "batch") -> None:
+    """Every component used is defined, every defined one used; ``first`` and ``last``
+    processors (memory_limiter ... batch on ECS; ... decouple in the Lambda layer)."""
     defined = {kind: set(config.get(kind) or {}) for kind in COMPONENT_KINDS}
     service = config.get("service") or {}
     used: dict[str, set[str]] = {kind: set() for kind in COMPONENT_KINDS}
@@ -36,10 +38,10 @@ def check_collector_config(config: dict[str, Any]) -> None:
                     raise ConfigCheckError(
                         f"pipeline {name} uses {kind[:-1]} '{component}' that is not defined")
         processors = pipeline.get("processors") or []
-        if processors and processors[0] != "memory_limiter":
-            raise ConfigCheckError(f"pipeline {name}: memory_limiter must come first")
-        if processors and processors[-1] != "batch":
-            raise ConfigCheckError(f"pipeline {name}: batch must come last")
+        if first and processors and processors[0] != first:
+            raise ConfigCheckError(f"pipeline {name}: {first} must come first")
+        if processors and processors[-1] != last:
+            raise ConfigCheckError(f"pipeline {name}: {last} must come last")
     used["connectors"] = {c for c in defined["connectors"]
                           if c in used["receivers"] or c in used["exporters"]}
     for kind in COMPONENT_KINDS:

@@ -1,0 +1,80 @@
+"""A Lambda function with its own log group wiring and advanced logging controls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..cdk import (
+    Construct,
+    LambdaFunction,
+    LambdaFunctionEnvironment,
+    LambdaFunctionEphemeralStorage,
+    LambdaFunctionLoggingConfig,
+    LambdaFunctionVpcConfig,
+)
+
+
+@dataclass(frozen=True)
+class Code:
+    """Exactly one of: an S3 object (bucket, key, version) or an image URI."""
+
+    s3_bucket: str | None = None
+    s3_key: str | None = None
+    s3_version: str | None = None
+    image_uri: str | None = None
+
+
+class Function(Construct):
+    """A Lambda function.
+
+    Logs go to ``log_group`` (created by the caller, so its retention is ours, not
+    Lambda's implicit never-expire group) as JSON, filtered by
+    ``application_log_level`` and ``system_log_level`` (WARN drops START/END/REPORT).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, name: str, role_arn: str, code: Code,
+                 runtime: str | None, handler: str | None, architecture: str,
+                 memory: int, timeout: int, ephemeral_storage: int, log_group: str,
+                 application_log_level: str, system_log_level: str,
+                 environment: dict[str, str], layers: list[str] = (),
+                 reserved_concurrency: int | None = None,
+                 subnet_ids: list[str] | None = None, security_group_ids: list[str] | None = None,
+                 tags: dict[str, str] | None = None, depends_on: list | None = None):
+        super().__init__(scope, id)
+        if len(name) > 64:
+            raise ValueError(f"function name '{name}' is {len(name)} characters; limit 64")
+        if (code.image_uri is None) == (code.s3_bucket is None):
+            raise ValueError("give exactly one of an S3 object or an image URI")
+        image = code.image_uri is not None
+        if image and layers:
+            raise ValueError("image functions cannot have layers; build them into the image")
+        self.function = LambdaFunction(
+            self, "function",
+            function_name=name,
+            role=role_arn,
+            package_type="Image" if image else "Zip",
+            image_uri=code.image_uri,
+            s3_bucket=code.s3_bucket,
+            s3_key=code.s3_key,
+            s3_object_version=code.s3_version,
+            runtime=None if image else runtime,
+            handler=None if image else handler,
+            architectures=[architecture],
+            memory_size=memory,
+            timeout=timeout,
+            ephemeral_storage=LambdaFunctionEphemeralStorage(size=ephemeral_storage),
+            layers=list(layers) or None,
+            environment=LambdaFunctionEnvironment(variables=environment),
+            logging_config=LambdaFunctionLoggingConfig(
+                log_format="JSON",
+                log_group=log_group,
+                application_log_level=application_log_level,
+                system_log_level=system_log_level,
+            ),
+            reserved_concurrent_executions=reserved_concurrency,
+            vpc_config=LambdaFunctionVpcConfig(subnet_ids=subnet_ids,
+                                               security_group_ids=security_group_ids)
+            if subnet_ids else None,
+            tags=tags,
+            depends_on=depends_on,
+        )

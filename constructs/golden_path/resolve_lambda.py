@@ -1,0 +1,209 @@
+"""LambdaSpec + environment profile -> one fully decided function. Pure Python, no cdktf."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .environments import Profile, profile
+from .errors import Problem, collect
+from .resolve import IAM_ROLE_NAME_MAX, MANAGED_BY, secret_base, shorten
+from .spec_lambda import LambdaSpec, language_family
+from .telemetry import sidecars
+from .telemetry.lambda_layers import LayerChoice, LayerUnavailable, layers_for
+from .telemetry.policy import TelemetryPolicy, service_version, telemetry_policy
+
+FUNCTION_NAME_MAX = 64
+QUEUE_NAME_MAX = 80
+RULE_NAME_MAX = 64
+#: Lambda refuses a function whose environment variables exceed 4 KB in total.
+ENVIRONMENT_LIMIT = 4096
+#: The config digest the construct adds (so a config change reaches new instances).
+CONFIG_DIGEST_VARIABLE = "OTELCOL_CONFIG_SHA256"
+#: Lambda's application log levels, by our log floor.
+APPLICATION_LOG_LEVEL = {"debug": "DEBUG", "info": "INFO", "warn": "WARN", "error": "ERROR"}
+
+
+@dataclass(frozen=True)
+class FunctionNames:
+    function: str
+    role: str
+    log_group: str
+    queue: str | None
+    dead_letter_queue: str | None
+    schedule_rules: tuple[str, ...]
+    config_key: str
+
+
+@dataclass(frozen=True)
+class LambdaCollector:
+    endpoint: str
+    api_key_secret_arn: str
+    api_key_header: str
+    config_bucket: str
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    visibility_timeout: int
+    batch_size: int
+    max_batching_window: int
+    max_receive_count: int
+    fifo: bool
+
+
+@dataclass(frozen=True)
+class ResolvedFunction:
+    spec: LambdaSpec
+    profile: Profile
+    region: str
+    account: str
+    names: FunctionNames
+    #: None for image functions: layers cannot be attached to them.
+    layers: LayerChoice | None
+    collector: LambdaCollector
+    telemetry: TelemetryPolicy
+    environment: dict[str, str]
+    application_log_level: str
+    system_log_level: str
+    log_retention_days: int
+    deletion_protection: bool
+    queue: QueueSettings | None
+    secret_arns: tuple[str, ...]
+    parameter_arns: tuple[str, ...]
+    tags: dict[str, str] = field(default_factory=dict)
+
+    kind = "lambda"
+
+    @property
+    def stack_name(self) -> str:
+        return self.names.function
+
+    @property
+    def config_uri(self) -> str:
+        c = self.collector
+        return f"s3://{c.config_bucket}.s3.{self.region}.amazonaws.com/{self.names.config_key}"
+
+    @property
+    def config_object_arn(self) -> str:
+        return f"arn:aws:s3:::{self.collector.config_bucket}/{self.names.config_key}"
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"
+
+    @property
+    def log_group_arn(self) -> str:
+        return self.arn("logs", f"log-group:{self.names.log_group}")
+
+    @property
+    def queue_arn(self) -> str | None:
+        return self.arn("sqs", self.names.queue) if self.names.queue else None
+
+
+def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFunction:
+    """Decide everything about a function; SpecError names the field when it can't work."""
+    prof = profile(spec.environment)
+    problems: list[Problem] = []
+    policy = telemetry_policy(
+        spec, prof, today or date.today(), problems,
+        health_check_path=None, version=_version(spec),
+        platform={"cloud.platform": "aws_lambda", "cloud.region": spec.region})
+    layers = None
+    if spec.code.s3 is not None:
+        try:
+            layers = layers_for(spec.language, language_family(spec.language),
+                                spec.architecture, spec.region)
+        except LayerUnavailable as exc:
+            problems.append(Problem(("language",), spec.language,
+                                    f"{exc} for {spec.architecture} in {spec.region}; choose a "
+                                    "runtime and region the catalog lists "
+                                    "(telemetry/lambda_layers.yaml)"))
+    names = _names(spec)
+    t = spec.telemetry
+    collector = LambdaCollector(endpoint=t.endpoint.rstrip("/"),
+                                api_key_secret_arn=t.api_key_secret_arn,
+                                api_key_header=t.api_key_header,
+                                config_bucket=t.config_bucket or "")
+    queue = None
+    if spec.triggers.sqs is not None:
+        q = spec.triggers.sqs
+        queue = QueueSettings(
+            visibility_timeout=(q.visibility_timeout_seconds if q.visibility_timeout_seconds
+                                is not None else min(6 * spec.timeout, 43200)),
+            batch_size=q.batch_size, max_batching_window=q.max_batching_window_seconds,
+            max_receive_count=q.max_receive_count, fifo=q.fifo)
+    partial = ResolvedFunction(
+        spec=spec, profile=prof, region=spec.region, account=spec.account_id, names=names,
+        layers=layers, collector=collector, telemetry=policy, environment={},
+        application_log_level=APPLICATION_LOG_LEVEL[policy.log_level],
+        # WARN drops the platform's START/END/REPORT lines; sandbox keeps them.
+        system_log_level="INFO" if prof.name == "sandbox" else "WARN",
+        log_retention_days=prof.log_retention_days,
+        deletion_protection=prof.deletion_protection,
+        queue=queue,
+        secret_arns=tuple(sorted({secret_base(a) for a in spec.secrets.values()
+                                  if ":secretsmanager:" in a} | {secret_base(t.api_key_secret_arn)})),
+        parameter_arns=tuple(sorted({a for a in spec.secrets.values() if ":ssm:" in a})),
+        tags={"team": spec.team, "service": spec.name, "environment": spec.environment,
+              "managed-by": MANAGED_BY},
+    )
+    environment = _environment(partial, problems)
+    collect(problems)
+    return ResolvedFunction(**{**partial.__dict__, "environment": environment})
+
+
+def _version(spec: LambdaSpec) -> str:
+    if spec.code.image:
+        return service_version(spec.code.image)
+    s3 = spec.code.s3
+    return s3.version or s3.key.rsplit("/", 1)[-1]
+
+
+def _names(spec: LambdaSpec) -> FunctionNames:
+    function = shorten(f"{spec.name}-{spec.environment}", FUNCTION_NAME_MAX)
+    suffix = ".fifo" if spec.triggers.sqs and spec.triggers.sqs.fifo else ""
+    has_queue = spec.triggers.sqs is not None
+    return FunctionNames(
+        function=function,
+        role=shorten(f"{function}-function", IAM_ROLE_NAME_MAX),
+        log_group=f"/aws/lambda/{function}",
+        queue=shorten(function, QUEUE_NAME_MAX - len(suffix)) + suffix if has_queue else None,
+        dead_letter_queue=(shorten(f"{function}-dlq", QUEUE_NAME_MAX - len(suffix)) + suffix
+                           if has_queue else None),
+        schedule_rules=tuple(shorten(f"{function}-schedule-{i}", RULE_NAME_MAX)
+                             for i in range(len(spec.triggers.schedules))),
+        config_key=f"golden-path/{spec.environment}/{spec.team}/{spec.name}/otel-collector.yaml",
+    )
+
+
+def _environment(fn: ResolvedFunction, problems: list[Problem]) -> dict[str, str]:
+    spec, attrs = fn.spec, fn.telemetry.resource_attributes
+    ours = {
+        "OTEL_SERVICE_NAME": spec.name,
+        "OTEL_RESOURCE_ATTRIBUTES": ",".join(
+            f"{k}={attrs[k]}" for k in ("service.version", "deployment.environment.name", "team")),
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{sidecars.OTLP_HTTP_PORT}",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_PROPAGATORS": "tracecontext,baggage,xray",
+        # The collector layer samples (fleet-wide seed, errors kept): the SDK records all,
+        # or follows the caller's decision. See README, "Lambda: sampling".
+        "OTEL_TRACES_SAMPLER": "parentbased_always_on",
+        "OPENTELEMETRY_COLLECTOR_CONFIG_URI": fn.config_uri,
+    }
+    if fn.layers is not None:
+        ours["AWS_LAMBDA_EXEC_WRAPPER"] = fn.layers.exec_wrapper
+    secrets = {f"{name}_SECRET_ARN": arn for name, arn in spec.secrets.items()}
+    for key in sorted((set(spec.variables) | set(secrets)) & set(ours)):
+        problems.append(Problem(("variables", key), spec.variables.get(key),
+                                f"{key} is set by golden_path for telemetry; remove it"))
+    for key in sorted(set(spec.variables) & set(secrets)):
+        problems.append(Problem(("variables", key), spec.variables[key],
+                                "golden_path passes the ARN of secret "
+                                f"{key.removesuffix('_SECRET_ARN')} in this variable; rename it"))
+    env = {**spec.variables, **secrets, **ours}
+    size = sum(len(k) + len(v) for k, v in env.items()) + len(CONFIG_DIGEST_VARIABLE) + 64
+    if size > ENVIRONMENT_LIMIT:
+        problems.append(Problem(("variables",), f"{size} bytes",
+                                f"Lambda allows {ENVIRONMENT_LIMIT} bytes of environment "
+                                "variables in total; move large values to SSM or S3"))
+    return env
