@@ -133,3 +133,34 @@ def terraform_bin() -> str:
     if not found:
         _require_tool("terraform", "install the Terraform CLI to run offline validation")
     return found
+
+
+VALID_LAMBDA: dict = {
+    "name": "price-api",
+    "team": "pricing",
+    "environment": "staging",
+    "runtime": "lambda",
+    "account_id": ACCOUNT,
+    "region": "eu-west-1",
+    "language": "nodejs22.x",
+    "handler": "dist/handler.getPrice",
+    "code": {"s3": {"bucket": "artifacts-bucket", "key": "price-api/price-api-1.2.3.zip",
+                    "version": "abc123"}},
+    "memory": 512,
+    "timeout": 10,
+    "secrets": {"DB_PASSWORD": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:db-AbCdEf"},
+    "triggers": {"sqs": {"batch_size": 10}},
+    "iam": [{"sid": "ReadPrices", "actions": ["dynamodb:GetItem"],
+             "resources": [f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/prices"]}],
+    "telemetry": {
+        "endpoint": "https://otlp.vendor.example.com",
+        "api_key_secret_arn": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:otlp-key-AbCdEf",
+        "config_bucket": "golden-path-config",
+    },
+}
+
+
+@pytest.fixture
+def fn() -> dict:
+    """A fresh, valid Lambda spec to modify."""
+    return copy.deepcopy(VALID_LAMBDA)

@@ -155,8 +155,8 @@ def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFun
 def _version(spec: LambdaSpec) -> str:
     if spec.code.image:
         return service_version(spec.code.image)
-    s3 = spec.code.s3
-    return s3.version or s3.key.rsplit("/", 1)[-1]
+    # The artifact's file name (e.g. price-api-2024.11.7), not S3's opaque version id.
+    return spec.code.s3.key.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
 def _names(spec: LambdaSpec) -> FunctionNames:

@@ -17,14 +17,17 @@ pytestmark = pytest.mark.synth
 STACKS = {
     "storefront-sandbox", "storefront-production",
     "order-fulfilment-worker-sandbox", "order-fulfilment-worker-production",
+    "price-api-sandbox", "price-api-production",
+    "invoice-consumer-sandbox", "invoice-consumer-production",
 }
+ECS_STACKS = sorted(s for s in STACKS if not s.startswith(("price-api", "invoice-consumer")))
 
 
 def test_cdktf_synth_writes_one_stack_per_service_and_environment(example_stacks):
     assert set(example_stacks) == STACKS
 
 
-@pytest.mark.parametrize("name", sorted(STACKS))
+@pytest.mark.parametrize("name", ECS_STACKS)
 def test_container_definitions_are_valid_ecs_input(example_stacks, name):
     stack = example_stacks[name]
     td = one(stack, "aws_ecs_task_definition")
@@ -49,6 +52,16 @@ def test_worker_examples_are_arm64_without_load_balancer(example_stacks):
         td = one(stack, "aws_ecs_task_definition")
         assert td["runtime_platform"]["cpu_architecture"] == "ARM64"
         assert resources(stack, "aws_lb_target_group") == []
+
+
+def test_lambda_examples(example_stacks):
+    api = one(example_stacks["price-api-production"], "aws_lambda_function")
+    assert api["runtime"] == "nodejs22.x" and api["reserved_concurrent_executions"] == 200
+    consumer = example_stacks["invoice-consumer-production"]
+    assert one(consumer, "aws_lambda_function")["vpc_config"]["subnet_ids"]
+    assert one(consumer, "aws_lambda_event_source_mapping")["maximum_batching_window_in_seconds"] == 5
+    sandbox = one(example_stacks["invoice-consumer-sandbox"], "aws_lambda_function")
+    assert sandbox["logging_config"]["system_log_level"] == "INFO"
 
 
 def _normalized(stack: dict) -> dict:

@@ -36,7 +36,8 @@ def test_validate_examples(capsys):
 
     assert main(["validate", str(EXAMPLES)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 4 and all(line.startswith("ok  ") for line in out)
+    assert len(out) == 8 and all(line.startswith("ok  ") for line in out)
+    assert "ok  price-api-production: lambda of team pricing, nodejs22.x arm64" in "\n".join(out)
 
 
 def test_validate_bad_file_prints_file_line_and_exits_2(tmp_path, web, capsys):

@@ -87,11 +87,10 @@ def test_examples_all_load():
     from conftest import EXAMPLES
 
     files = sorted(EXAMPLES.glob("*/*.yaml"))
-    assert len(files) == 4
+    assert len(files) == 8
     envs = {(load_service(f).name, load_service(f).environment) for f in files}
-    assert envs == {("storefront", "sandbox"), ("storefront", "production"),
-                    ("order-fulfilment-worker", "sandbox"),
-                    ("order-fulfilment-worker", "production")}
+    assert envs == {(name, env) for env in ("sandbox", "production") for name in (
+        "storefront", "order-fulfilment-worker", "price-api", "invoice-consumer")}
 
 
 def test_yaml_comment_and_quoting_preserved_semantics(tmp_path, web):

@@ -350,7 +350,14 @@ def test_oversized_config_is_a_spec_error(web):
 @pytest.mark.parametrize("path", example_files(), ids=lambda p: f"{p.parent.name}-{p.stem}")
 def test_example_configs_snapshot(path, snapshot):
     from golden_path import load_service
+    from golden_path.resolve_lambda import resolve_function
+    from golden_path.spec_lambda import LambdaSpec
 
-    svc = resolve(load_service(path), today=TODAY)
+    spec = load_service(path)
+    if isinstance(spec, LambdaSpec):
+        fn = resolve_function(spec, today=TODAY)
+        assert render_collector_config(fn) == snapshot(name="otel-collector-layer.yaml")
+        return
+    svc = resolve(spec, today=TODAY)
     assert render_collector_config(svc) == snapshot(name="otel-collector.yaml")
     assert render_router_config(svc) == snapshot(name="fluent-bit.conf")

@@ -72,7 +72,7 @@ def build_lambda(self: Construct, fn: ResolvedFunction) -> None:
             function_invoke_arn=lambda_fn.invoke_arn, authorization=http.api.authorization,
             authorizer_id=http.api.authorizer_id)
     elif http is not None:
-        self.function_url = FunctionUrlTrigger(self, "function_url",
+        self.function_url = FunctionUrlTrigger(self, "url",
                                                function_name=lambda_fn.function_name,
                                                auth=http.function_url.auth)
     self.schedules = [
