@@ -37,9 +37,18 @@ from cdktf_cdktf_provider_aws.appautoscaling_policy import (  # noqa: E402
     AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
 )
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget  # noqa: E402
+from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard  # noqa: E402
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule  # noqa: E402
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget  # noqa: E402
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup  # noqa: E402
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (  # noqa: E402
+    CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+    CloudwatchMetricAlarmMetricQueryMetric,
+)
+from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_version import (  # noqa: E402
+    DataAwsSecretsmanagerSecretVersion,
+)
 from cdktf_cdktf_provider_aws.ecs_service import (  # noqa: E402
     EcsService,
     EcsServiceDeploymentCircuitBreaker,
@@ -79,6 +88,9 @@ from cdktf_cdktf_provider_aws.lb_target_group import (  # noqa: E402
 from cdktf_cdktf_provider_aws.provider import AwsProvider  # noqa: E402
 from cdktf_cdktf_provider_aws.s3_object import S3Object  # noqa: E402
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup  # noqa: E402
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic  # noqa: E402
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy  # noqa: E402
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription  # noqa: E402
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue  # noqa: E402
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter  # noqa: E402
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import (  # noqa: E402
@@ -102,6 +114,14 @@ def literal(text: str) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 __all__ = [
+    "CloudwatchDashboard",
+    "CloudwatchMetricAlarm",
+    "CloudwatchMetricAlarmMetricQuery",
+    "CloudwatchMetricAlarmMetricQueryMetric",
+    "DataAwsSecretsmanagerSecretVersion",
+    "SnsTopic",
+    "SnsTopicPolicy",
+    "SnsTopicSubscription",
     "Apigatewayv2Integration",
     "Apigatewayv2Route",
     "CloudwatchEventRule",

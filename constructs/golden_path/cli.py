@@ -32,8 +32,14 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .synth import load_all
 
-    for service in load_all(args.paths):
-        print(f"ok  {service.stack_name}: {describe(service)}")
+    from .alerts.resolve import resolve_alarms
+
+    teams = _teams(args)
+    for service in load_all(args.paths, teams):
+        alarms = resolve_alarms(service, teams)
+        pages = sum(a.pages for a in alarms)
+        print(f"ok  {service.stack_name}: {describe(service)}, {len(alarms)} alarms "
+              f"({pages} paging)")
     return 0
 
 
@@ -54,10 +60,18 @@ def describe(service) -> str:
 def _cmd_synth(args: argparse.Namespace) -> int:
     from .synth import load_all, synth
 
-    services = load_all(args.paths)  # every file checked before anything is written
-    stacks = synth(services, args.out)
+    teams = _teams(args)
+    services = load_all(args.paths, teams)  # every file checked before anything is written
+    stacks = synth(services, args.out, teams)
     print(f"synthesized {len(stacks)} stack(s) into {args.out}: {', '.join(stacks)}")
     return 0
+
+
+def _teams(args: argparse.Namespace):
+    from .alerts.registry import TeamRegistry
+    from .synth import find_teams
+
+    return TeamRegistry.load(args.teams) if args.teams else find_teams(args.paths)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -67,10 +81,12 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_schema)
     v = sub.add_parser("validate", help="check service files (and directories of them)")
     v.add_argument("paths", nargs="+")
+    v.add_argument("--teams", help="team registry (default: teams.yaml in or above the paths)")
     v.set_defaults(func=_cmd_validate)
     y = sub.add_parser("synth", help="synthesize service files into Terraform JSON")
     y.add_argument("paths", nargs="+")
     y.add_argument("--out", default="cdktf.out", help="output directory (default: cdktf.out)")
+    y.add_argument("--teams", help="team registry (default: teams.yaml in or above the paths)")
     y.set_defaults(func=_cmd_synth)
     return p
 

@@ -10,15 +10,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     StringConstraints,
     ValidationError,
 )
 
+from .alerts.spec import Alerts, alerts_problems
 from .errors import Problem, SpecError, collect
+from .model_base import _Model
 
 Environment = Literal["sandbox", "staging", "production"]
 LogLevel = Literal["debug", "info", "warn", "error"]
@@ -130,14 +130,6 @@ SubnetId = Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]
 SecurityGroupId = Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
 class IamStatement(_Model):
     """One statement added to the task role (what the app itself may do)."""
 
@@ -202,6 +194,7 @@ class ServiceBase(_Model):
     )
     iam: list[IamStatement] = Field(default_factory=list)
     telemetry: Telemetry
+    alerts: Alerts = Field(default_factory=Alerts)
 
     # (file, {field path: line}) when loaded from YAML; used to place errors.
     _source: tuple[str, dict] | None = PrivateAttr(None)
@@ -235,4 +228,4 @@ class ServiceBase(_Model):
         for key in sorted(set(self.variables) & set(self.secrets)):
             add(Problem(("secrets", key), self.secrets[key],
                         "also set in variables; keep it in one place"))
-        return problems
+        return problems + alerts_problems(self.alerts)

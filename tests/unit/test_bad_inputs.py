@@ -33,7 +33,8 @@ CASES = [
      "required field is missing; add it"),
     ("unknown top-level key", _set("replicas", 3), "replicas", 3,
      "unknown field 'replicas'; allowed here: name, team, environment, variables, secrets, iam, "
-     "telemetry, runtime, kind, image, cpu, memory, architecture, port, health_check_path, "
+     "telemetry, alerts, runtime, kind, image, cpu, memory, architecture, port, "
+     "health_check_path, "
      "command, scaling, network, load_balancer, ecs_exec, read_only_root_filesystem, user"),
     ("misspelt nested key", _set("scaling.maximum", 4), "scaling.maximum", 4,
      "unknown field 'maximum'; did you mean 'max'? allowed here: desired, min, max, "

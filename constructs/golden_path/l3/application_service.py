@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..alerts.registry import TeamRegistry
 from ..cdk import Construct
 from ..manifest import AnySpec, parse_service
 from ..resolve import ResolvedService, resolve
@@ -31,9 +32,14 @@ class ApplicationService(Construct):
     ``service.yaml`` (validated; bad input raises ``SpecError``), or an already
     resolved service. Every created resource is a public attribute; which ones
     exist depends on the runtime (e.g. ``task_definition`` or ``function``).
+
+    ``teams`` (the team registry, teams.yaml) checks the team and routes its
+    alarms; without it alarms go to the conventional topic names
+    ``golden-path-<team>-<environment>-{notify,page}``.
     """
 
-    def __init__(self, scope: Construct, id: str, spec: AnySpec | Mapping[str, Any] | Resolved):
+    def __init__(self, scope: Construct, id: str, spec: AnySpec | Mapping[str, Any] | Resolved,
+                 teams: TeamRegistry | None = None):
         super().__init__(scope, id)
         self.resolved = as_resolved(spec)
         if isinstance(self.resolved, ResolvedFunction):
@@ -44,3 +50,6 @@ class ApplicationService(Construct):
             from .fargate import build_fargate
 
             build_fargate(self, self.resolved)
+        from .alerts import build_alerts
+
+        build_alerts(self, self.resolved, teams)

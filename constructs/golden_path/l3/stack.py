@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..alerts.registry import TeamRegistry, notify_topic_name, page_topic_name
 from ..cdk import AwsProvider, Construct, TerraformStack
+from ..l2.team_routes import TeamRoutes
 from .application_service import ApplicationService, Resolved, as_resolved
 
 
@@ -18,10 +20,31 @@ class ServiceStack(TerraformStack):
     """
 
     def __init__(self, scope: Construct, spec: Mapping[str, Any] | Resolved | Any,
-                 id: str | None = None):
+                 id: str | None = None, teams: TeamRegistry | None = None):
         resolved = as_resolved(spec)
         super().__init__(scope, id or resolved.stack_name)
         self.provider = AwsProvider(self, "aws", region=resolved.region,
                                     allowed_account_ids=[resolved.account])
-        self.service = ApplicationService(self, "service", resolved)
+        self.service = ApplicationService(self, "service", resolved, teams=teams)
+
+
+class TeamStack(TerraformStack):
+    """A team's alert routes in one account, region and environment, named
+    ``team-<team>-<environment>-<account>-<region>``; deploy it before the services."""
+
+    def __init__(self, scope: Construct, *, team: str, environment: str, account: str,
+                 region: str, teams: TeamRegistry):
+        super().__init__(scope, f"team-{team}-{environment}-{account}-{region}")
+        entry = teams.teams[team]
+        self.provider = AwsProvider(self, "aws", region=region, allowed_account_ids=[account])
+        self.routes = TeamRoutes(
+            self, "routes", account=account,
+            notify_topic=None if entry.notify.existing_topic
+            else notify_topic_name(team, environment, teams),
+            emails=list(entry.notify.emails),
+            # Only production pages (see the routing matrix).
+            page_topic=page_topic_name(team, environment) if environment == "production"
+            else None,
+            pagerduty_secret=entry.pagerduty.integration_url_secret if entry.pagerduty else None,
+            tags={"team": team, "environment": environment, "managed-by": "golden-path"})
 

@@ -1,0 +1,154 @@
+"""Default golden-signal alarms per kind of service. Pure data, documented in the README.
+
+Each default is one alarm with one severity; a service may change its threshold or
+severity, or turn it off, under ``alerts.overrides.<signal>`` with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+#: Placeholder for the target group's ``arn_suffix`` (known to Terraform, not to resolve).
+TARGET_GROUP = "<target-group-arn-suffix>"
+
+
+@dataclass(frozen=True)
+class Metric:
+    namespace: str
+    name: str
+    dimensions: dict[str, str]
+    statistic: str
+    period: int = 60
+
+
+@dataclass(frozen=True)
+class AlarmDef:
+    signal: str
+    severity: str
+    description: str
+    comparison: str
+    threshold: float
+    periods: int
+    datapoints: int
+    missing_data: str
+    metric: Metric | None = None
+    expression: str | None = None
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    #: Why missing data is treated the way it is (README table).
+    missing_reason: str = ""
+
+
+def _lb_dimension(listener_arn: str) -> str:
+    """'app/<name>/<id>' of the load balancer, from its listener ARN."""
+    return re.search(r":listener/(app/[^/]+/[0-9a-f]+)/", listener_arn)[1]
+
+
+def fargate_defaults(svc) -> list[AlarmDef]:
+    spec, names = svc.spec, svc.names
+    ecs = {"ClusterName": svc.cluster_name, "ServiceName": names.service}
+    alarms: list[AlarmDef] = []
+    if svc.is_web:
+        lb = {"TargetGroup": TARGET_GROUP,
+              "LoadBalancer": _lb_dimension(spec.load_balancer.listener_arn)}
+        alarms += [
+            AlarmDef("http-5xx-rate", "critical", "More than 5 % of requests fail with a 5xx",
+                     "GreaterThanThreshold", 5, 5, 3, "notBreaching",
+                     expression="IF(requests > 0, 100 * errors / requests, 0)",
+                     metrics={"errors": Metric("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count",
+                                               lb, "Sum"),
+                              "requests": Metric("AWS/ApplicationELB", "RequestCount", lb, "Sum")},
+                     missing_reason="no requests is not an error"),
+            AlarmDef("latency-p99", "warning", "p99 target response time above 2 s",
+                     "GreaterThanThreshold", 2, 5, 5, "notBreaching",
+                     Metric("AWS/ApplicationELB", "TargetResponseTime", lb, "p99"),
+                     missing_reason="no requests, no latency"),
+            AlarmDef("unhealthy-targets", "warning", "At least one target fails its health check",
+                     "GreaterThanThreshold", 0, 5, 5, "notBreaching",
+                     Metric("AWS/ApplicationELB", "UnHealthyHostCount", lb, "Maximum"),
+                     missing_reason="the ALB reports while targets are registered"),
+        ]
+    else:
+        scaling = svc.scaling
+        if scaling.queue_name:
+            q = {"QueueName": scaling.queue_name}
+            alarms += [
+                AlarmDef("queue-backlog", "warning",
+                         "Backlog above what the maximum task count drains comfortably",
+                         "GreaterThanThreshold", scaling.messages_per_task * scaling.max, 3, 3,
+                         "notBreaching",
+                         Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", q, "Maximum",
+                                300),
+                         missing_reason="an idle queue reports zero or nothing"),
+                AlarmDef("queue-oldest-message-age", "critical",
+                         "The oldest message has waited more than 15 minutes",
+                         "GreaterThanThreshold", 900, 3, 3, "notBreaching",
+                         Metric("AWS/SQS", "ApproximateAgeOfOldestMessage", q, "Maximum", 300),
+                         missing_reason="an idle queue reports zero or nothing"),
+            ]
+    alarms += [
+        AlarmDef("running-tasks", "critical",
+                 f"Fewer running tasks than the minimum ({svc.scaling.min})",
+                 "LessThanThreshold", svc.scaling.min, 5, 5, "breaching",
+                 Metric("ECS/ContainerInsights", "RunningTaskCount", ecs, "Minimum"),
+                 missing_reason="no data means no task is reporting: treated as down"),
+        AlarmDef("cpu-high", "warning", "Average CPU above 90 % for 15 minutes",
+                 "GreaterThanThreshold", 90, 3, 3, "missing",
+                 Metric("AWS/ECS", "CPUUtilization", ecs, "Average", 300),
+                 missing_reason="running-tasks covers absent tasks"),
+        AlarmDef("memory-high", "warning", "Average memory above 90 % for 15 minutes",
+                 "GreaterThanThreshold", 90, 3, 3, "missing",
+                 Metric("AWS/ECS", "MemoryUtilization", ecs, "Average", 300),
+                 missing_reason="running-tasks covers absent tasks"),
+    ]
+    return alarms
+
+
+def lambda_defaults(fn) -> list[AlarmDef]:
+    spec, names = fn.spec, fn.names
+    f = {"FunctionName": names.function}
+    alarms = [
+        AlarmDef("error-rate", "critical", "More than 5 % of invocations fail",
+                 "GreaterThanThreshold", 5, 5, 3, "notBreaching",
+                 expression="IF(invocations > 0, 100 * errors / invocations, 0)",
+                 metrics={"errors": Metric("AWS/Lambda", "Errors", f, "Sum"),
+                          "invocations": Metric("AWS/Lambda", "Invocations", f, "Sum")},
+                 missing_reason="no invocations is not an error"),
+        AlarmDef("throttles", "warning", "Invocations are throttled",
+                 "GreaterThanThreshold", 0, 5, 3, "notBreaching",
+                 Metric("AWS/Lambda", "Throttles", f, "Sum"),
+                 missing_reason="no invocations, no throttles"),
+        AlarmDef("duration-p99", "warning",
+                 f"p99 duration above 80 % of the {spec.timeout} s timeout",
+                 "GreaterThanThreshold", round(spec.timeout * 1000 * 0.8), 5, 3, "notBreaching",
+                 Metric("AWS/Lambda", "Duration", f, "p99"),
+                 missing_reason="no invocations, no duration"),
+        AlarmDef("invocations-anomaly", "warning",
+                 "Invocations far above the learned band (e.g. one client flooding the API)",
+                 "GreaterThanUpperThreshold", 0, 3, 3, "notBreaching",
+                 expression="ANOMALY_DETECTION_BAND(invocations, 3)",
+                 metrics={"invocations": Metric("AWS/Lambda", "Invocations", f, "Sum", 300)},
+                 missing_reason="quiet periods are normal"),
+    ]
+    if spec.reserved_concurrency:
+        alarms.append(AlarmDef(
+            "concurrency-near-limit", "warning",
+            f"Concurrency above 80 % of the reserved {spec.reserved_concurrency}",
+            "GreaterThanThreshold", round(spec.reserved_concurrency * 0.8), 5, 3, "notBreaching",
+            Metric("AWS/Lambda", "ConcurrentExecutions", f, "Maximum"),
+            missing_reason="no invocations, no concurrency"))
+    if names.queue:
+        alarms += [
+            AlarmDef("queue-oldest-message-age", "critical",
+                     "The oldest message has waited more than 15 minutes",
+                     "GreaterThanThreshold", 900, 3, 3, "notBreaching",
+                     Metric("AWS/SQS", "ApproximateAgeOfOldestMessage",
+                            {"QueueName": names.queue}, "Maximum", 300),
+                     missing_reason="an idle queue reports zero or nothing"),
+            AlarmDef("dead-letter-messages", "warning", "Messages landed in the dead-letter queue",
+                     "GreaterThanThreshold", 0, 1, 1, "notBreaching",
+                     Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible",
+                            {"QueueName": names.dead_letter_queue}, "Maximum", 300),
+                     missing_reason="an empty DLQ reports zero or nothing"),
+        ]
+    return alarms

@@ -1,0 +1,82 @@
+"""The team registry (teams.yaml): where each team's alerts go.
+
+```yaml
+teams:
+  checkout:
+    notify:
+      emails: [checkout-oncall@example.com]   # a topic golden_path creates, or
+      # existing_topic: checkout-alerts       # a topic that exists in each account
+    pagerduty:
+      integration_url_secret: golden-path/pagerduty/checkout
+```
+
+Paging goes to PagerDuty through an SNS topic with an HTTPS subscription to the
+team's PagerDuty "Amazon CloudWatch" integration URL, which is kept in Secrets
+Manager (``integration_url_secret``, a secret name in each account).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field
+
+from ..errors import Problem, SpecError
+from ..model_base import _Model
+
+TeamName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*[a-z0-9]$", max_length=32)]
+
+
+class Notify(_Model):
+    emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]] = Field(
+        default_factory=list, max_length=20)
+    existing_topic: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class PagerDuty(_Model):
+    integration_url_secret: str = Field(pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$")
+
+
+class Team(_Model):
+    notify: Notify = Field(default_factory=Notify)
+    pagerduty: PagerDuty | None = None
+
+
+class TeamRegistry(_Model):
+    teams: dict[TeamName, Team] = Field(min_length=1)
+    _source: str | None = None
+
+    @classmethod
+    def load(cls, path: str | Path) -> TeamRegistry:
+        from ..manifest import read_yaml
+        from ..validation import pydantic_problems
+
+        data, lines = read_yaml(path)
+        try:
+            registry = cls.model_validate(data if isinstance(data, dict) else {"teams": data})
+        except Exception as exc:  # pydantic.ValidationError
+            if not hasattr(exc, "errors"):
+                raise
+            raise SpecError(pydantic_problems(exc, cls)).located(str(path), lines) from None
+        problems = [
+            Problem(("teams", name, "notify"), team.notify.existing_topic,
+                    "give emails (a topic golden_path creates) or existing_topic, not both",
+                    str(path), lines.get(("teams", name, "notify")))
+            for name, team in registry.teams.items()
+            if team.notify.emails and team.notify.existing_topic
+        ]
+        if problems:
+            raise SpecError(problems)
+        return registry
+
+
+def notify_topic_name(team: str, environment: str, registry: TeamRegistry | None) -> str:
+    entry = registry.teams.get(team) if registry else None
+    if entry and entry.notify.existing_topic:
+        return entry.notify.existing_topic
+    return f"golden-path-{team}-{environment}-notify"
+
+
+def page_topic_name(team: str, environment: str) -> str:
+    return f"golden-path-{team}-{environment}-page"

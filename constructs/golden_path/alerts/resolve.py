@@ -1,0 +1,119 @@
+"""Decide every alarm of a service: defaults + overrides + team alarms, names, routing.
+
+Pure Python. Routing (the README's matrix): the environment decides which
+severities page and which notify; OK actions go to the same topics so an
+incident resolves itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..errors import Problem, SpecError, collect
+from .defaults import AlarmDef, Metric, fargate_defaults, lambda_defaults
+from .registry import TeamRegistry, notify_topic_name, page_topic_name
+
+#: environment -> severity -> routes. Sandbox notifies only when the service asks.
+ROUTING: dict[str, dict[str, tuple[str, ...]]] = {
+    "production": {"critical": ("page", "notify"), "warning": ("notify",), "info": ()},
+    "staging": {"critical": ("notify",), "warning": ("notify",), "info": ()},
+    "sandbox": {"critical": (), "warning": (), "info": ()},
+}
+SANDBOX_OPT_IN = {"critical": ("notify",), "warning": ("notify",), "info": ()}
+
+
+def routes(environment: str, severity: str, notify_in_sandbox: bool = False) -> tuple[str, ...]:
+    if environment == "sandbox" and notify_in_sandbox:
+        return SANDBOX_OPT_IN[severity]
+    return ROUTING[environment][severity]
+
+
+@dataclass(frozen=True)
+class ResolvedAlarm:
+    name: str
+    signal: str
+    source: str  # "default" or "team"
+    definition: AlarmDef
+    actions: tuple[str, ...]  # topic ARNs, for alarm and OK
+    runbook: str | None
+    tags: dict[str, str]
+
+    @property
+    def pages(self) -> bool:
+        return any(a.endswith("-page") for a in self.actions)
+
+
+def resolve_alarms(service, registry: TeamRegistry | None) -> list[ResolvedAlarm]:
+    """``service`` is a ResolvedService or ResolvedFunction; SpecError on bad alerts."""
+    spec = service.spec
+    alerts = spec.alerts
+    problems: list[Problem] = []
+    team = registry.teams.get(spec.team) if registry else None
+    if registry is not None and team is None:
+        raise SpecError(Problem(("team",), spec.team,
+                                f"unknown team; teams.yaml knows {', '.join(sorted(registry.teams))}"))
+    defaults = lambda_defaults(service) if service.kind == "lambda" else fargate_defaults(service)
+    by_signal = {d.signal: d for d in defaults}
+    for signal in alerts.overrides:
+        if signal not in by_signal:
+            problems.append(Problem(("alerts", "overrides", signal), signal,
+                                    f"no default alarm '{signal}' for this service; defaults: "
+                                    f"{', '.join(by_signal)}"))
+    definitions: list[tuple[AlarmDef, str, str | None]] = []
+    for d in defaults:
+        o = alerts.overrides.get(d.signal)
+        if o and o.disabled:
+            continue
+        if o:
+            d = replace(d, threshold=d.threshold if o.threshold is None else o.threshold,
+                        severity=o.severity or d.severity)
+        definitions.append((d, "default", alerts.runbook))
+    for i, a in enumerate(alerts.alarms):
+        if a.name in by_signal:
+            problems.append(Problem(("alerts", "alarms", i, "name"), a.name,
+                                    "a default alarm has this name; use alerts.overrides to "
+                                    "change it, or pick another name"))
+        definitions.append((AlarmDef(
+            signal=a.name, severity=a.severity, description=a.description,
+            comparison=a.comparison, threshold=a.threshold, periods=a.periods,
+            datapoints=a.datapoints or a.periods, missing_data=a.missing_data,
+            metric=_metric(a.metric) if a.metric else None, expression=a.expression,
+            metrics={k: _metric(m) for k, m in a.metrics.items()}), "team",
+            a.runbook or alerts.runbook))
+
+    env, region, account = spec.environment, service.region, service.account
+    topics = {"notify": notify_topic_name(spec.team, env, registry),
+              "page": page_topic_name(spec.team, env)}
+    resolved, pagers = [], []
+    for d, source, runbook in definitions:
+        route = routes(env, d.severity, alerts.notify_in_sandbox)
+        if "page" in route:
+            if not runbook:
+                where = (("alerts", "runbook") if source == "default" else
+                         ("alerts", "alarms", _index(alerts, d.signal), "runbook"))
+                problems.append(Problem(where, None,
+                                        f"alarm '{d.signal}' pages in production and needs a "
+                                        "runbook URL (alerts.runbook or the alarm's runbook)"))
+            pagers.append(d.signal)
+        resolved.append(ResolvedAlarm(
+            name=f"{env}-{spec.team}-{spec.name}-{d.signal}"[:255],
+            signal=d.signal, source=source, definition=d,
+            actions=tuple(f"arn:aws:sns:{region}:{account}:{topics[r]}" for r in route),
+            runbook=runbook,
+            tags={"team": spec.team, "service": spec.name, "environment": env,
+                  "severity": d.severity, "managed-by": "golden-path"},
+        ))
+    if pagers and registry is not None and team.pagerduty is None:
+        problems.append(Problem(("team",), spec.team,
+                                f"alarms {', '.join(pagers)} page in production, but team "
+                                f"{spec.team} has no pagerduty route in teams.yaml"))
+    collect(problems)
+    return resolved
+
+
+def _metric(m) -> Metric:
+    return Metric(m.namespace, m.name, dict(m.dimensions), m.statistic, m.period)
+
+
+def _index(alerts, name: str) -> int:
+    return next(i for i, a in enumerate(alerts.alarms) if a.name == name)

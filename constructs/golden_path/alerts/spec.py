@@ -1,0 +1,104 @@
+"""The ``alerts`` block of service.yaml: overrides of the defaults and the team's own alarms."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from ..errors import MISSING, Problem
+from ..model_base import _Model
+
+Severity = Literal["critical", "warning", "info"]
+Comparison = Literal[
+    "GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold",
+    "LessThanOrEqualToThreshold", "GreaterThanUpperThreshold", "LessThanLowerThreshold",
+    "LessThanLowerOrGreaterThanUpperThreshold",
+]
+MissingData = Literal["missing", "ignore", "breaching", "notBreaching"]
+Statistic = Annotated[str, Field(pattern=r"^(Average|Sum|Minimum|Maximum|SampleCount|"
+                                         r"p\d{1,2}(\.\d+)?|tm\d{1,2})$")]
+HttpsUrl = Annotated[str, Field(pattern=r"^https://\S+$")]
+MetricId = Annotated[str, Field(pattern=r"^[a-z][A-Za-z0-9_]{0,254}$")]
+#: Identifiers in a metric-math expression: lowercase ids; functions are UPPERCASE.
+_EXPRESSION_IDS = re.compile(r"(?<![A-Za-z0-9_])[a-z][A-Za-z0-9_]*")
+
+
+class MetricRef(_Model):
+    namespace: str = Field(min_length=1, max_length=255)
+    name: str = Field(min_length=1, max_length=255)
+    dimensions: dict[str, str] = Field(default_factory=dict, max_length=30)
+    statistic: Statistic = "Average"
+    period: Literal[10, 30, 60, 120, 300, 600, 900, 1800, 3600] = 60
+
+
+class TeamAlarm(_Model):
+    """An alarm the team writes: any metric, or metric math over named metrics."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,48}[a-z0-9]$")
+    description: str = Field(min_length=3)
+    severity: Severity
+    runbook: HttpsUrl | None = None
+    metric: MetricRef | None = None
+    expression: str | None = Field(None, min_length=1, max_length=1024)
+    metrics: dict[MetricId, MetricRef] = Field(default_factory=dict, max_length=10)
+    comparison: Comparison
+    threshold: float
+    periods: int = Field(5, ge=1, le=100, description="Evaluation periods.")
+    datapoints: int | None = Field(None, ge=1, le=100,
+                                   description="Datapoints to alarm (default: periods).")
+    missing_data: MissingData = "missing"
+
+
+class AlarmOverride(_Model):
+    """Change or turn off a default alarm, with a written reason."""
+
+    threshold: float | None = None
+    severity: Severity | None = None
+    disabled: bool = False
+    reason: str = Field(min_length=10, description="Why the default does not fit this service.")
+
+
+class Alerts(_Model):
+    runbook: HttpsUrl | None = Field(None, description="Default runbook for this service's alarms.")
+    notify_in_sandbox: bool = False
+    overrides: dict[str, AlarmOverride] = Field(default_factory=dict)
+    alarms: list[TeamAlarm] = Field(default_factory=list, max_length=50)
+
+
+def alerts_problems(alerts: Alerts) -> list[Problem]:
+    """Rules relating fields of team alarms (each problem names the field)."""
+    problems: list[Problem] = []
+    names: set[str] = set()
+    for i, alarm in enumerate(alerts.alarms):
+        at = ("alerts", "alarms", i)
+        if alarm.name in names:
+            problems.append(Problem((*at, "name"), alarm.name, "two alarms have this name"))
+        names.add(alarm.name)
+        if (alarm.metric is None) == (alarm.expression is None):
+            problems.append(Problem(at, alarm.name,
+                                    "give exactly one of metric, or expression with metrics"))
+        if alarm.expression is not None:
+            used = set(_EXPRESSION_IDS.findall(alarm.expression))
+            for unknown in sorted(used - set(alarm.metrics)):
+                problems.append(Problem(
+                    (*at, "expression"), alarm.expression,
+                    f"uses '{unknown}', which metrics does not define (defined: "
+                    f"{', '.join(sorted(alarm.metrics)) or 'none'})"))
+            for unused in sorted(set(alarm.metrics) - used):
+                problems.append(Problem((*at, "metrics", unused), MISSING,
+                                        "defined but not used in the expression; remove it"))
+        elif alarm.metrics:
+            problems.append(Problem((*at, "metrics"), sorted(alarm.metrics),
+                                    "metrics are for an expression; use metric alone"))
+        if alarm.datapoints is not None and alarm.datapoints > alarm.periods:
+            problems.append(Problem((*at, "datapoints"), alarm.datapoints,
+                                    f"must not exceed periods ({alarm.periods})"))
+        if alarm.comparison in ("GreaterThanUpperThreshold", "LessThanLowerThreshold",
+                                "LessThanLowerOrGreaterThanUpperThreshold") and (
+                alarm.expression is None or "ANOMALY_DETECTION_BAND" not in alarm.expression):
+            problems.append(Problem((*at, "comparison"), alarm.comparison,
+                                    "band comparisons need an expression with "
+                                    "ANOMALY_DETECTION_BAND(...)"))
+    return problems

@@ -1,0 +1,67 @@
+"""CloudWatch alarms and a dashboard from resolved alarm definitions."""
+
+from __future__ import annotations
+
+import json
+
+from ..alerts.defaults import AlarmDef, Metric
+from ..cdk import (
+    CloudwatchDashboard,
+    CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+    CloudwatchMetricAlarmMetricQueryMetric,
+    Construct,
+)
+
+BAND_COMPARISONS = ("GreaterThanUpperThreshold", "LessThanLowerThreshold",
+                    "LessThanLowerOrGreaterThanUpperThreshold")
+
+
+def _query_metric(m: Metric) -> CloudwatchMetricAlarmMetricQueryMetric:
+    return CloudwatchMetricAlarmMetricQueryMetric(
+        namespace=m.namespace, metric_name=m.name, dimensions=m.dimensions or None,
+        stat=m.statistic, period=m.period)
+
+
+class Alarm(Construct):
+    """One metric alarm; alarm and OK actions go to the same topics (incidents resolve).
+
+    A metric-math definition becomes metric queries plus one expression; an anomaly
+    band (``ANOMALY_DETECTION_BAND``) becomes the threshold of its metric.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, name: str, definition: AlarmDef,
+                 actions: list[str], description: str, tags: dict[str, str] | None = None):
+        super().__init__(scope, id)
+        d = definition
+        common = dict(
+            alarm_name=name, alarm_description=description[:1024],
+            comparison_operator=d.comparison, evaluation_periods=d.periods,
+            datapoints_to_alarm=d.datapoints, treat_missing_data=d.missing_data,
+            alarm_actions=list(actions), ok_actions=list(actions), tags=tags)
+        if d.metric is not None:
+            stat = {"extended_statistic": d.metric.statistic} if d.metric.statistic.startswith(
+                ("p", "tm")) else {"statistic": d.metric.statistic}
+            self.alarm = CloudwatchMetricAlarm(
+                self, "alarm", namespace=d.metric.namespace, metric_name=d.metric.name,
+                dimensions=d.metric.dimensions or None, period=d.metric.period,
+                threshold=d.threshold, **stat, **common)
+            return
+        band = d.comparison in BAND_COMPARISONS
+        queries = [CloudwatchMetricAlarmMetricQuery(id=k, metric=_query_metric(m),
+                                                    return_data=band)
+                   for k, m in d.metrics.items()]
+        queries.append(CloudwatchMetricAlarmMetricQuery(
+            id="band" if band else "result", expression=d.expression, label=d.signal,
+            return_data=not band))
+        self.alarm = CloudwatchMetricAlarm(
+            self, "alarm", metric_query=queries,
+            **({"threshold_metric_id": "band"} if band else {"threshold": d.threshold}),
+            **common)
+
+
+class Dashboard(Construct):
+    def __init__(self, scope: Construct, id: str, *, name: str, body: dict):
+        super().__init__(scope, id)
+        self.dashboard = CloudwatchDashboard(self, "dashboard", dashboard_name=name,
+                                             dashboard_body=json.dumps(body, indent=1))
