@@ -105,6 +105,10 @@ def build_app(app, services: list[Resolved], teams: TeamRegistry | None) -> list
         routes = sorted({(s.spec.team, s.spec.environment, s.account, s.region)
                          for s in services})
         for team, env, account, region in routes:
+            entry = teams.teams[team]
+            pages = env == "production" and entry.pagerduty is not None
+            if entry.notify.existing_topic and not pages:
+                continue  # nothing to create: the notify topic exists, nothing pages
             names.append(TeamStack(app, team=team, environment=env, account=account,
                                    region=region, teams=teams).node.id)
     return names

@@ -27,7 +27,8 @@ def web_stack(synth_stack):
 def worker_stack(synth_stack):
     from conftest import VALID_WORKER
 
-    return synth_stack({**VALID_WORKER, "environment": "production"})
+    return synth_stack({**VALID_WORKER, "environment": "production",
+                        "alerts": {"runbook": "https://runbooks.example.com/billing-worker"}})
 
 
 def test_web_creates_the_expected_resources(web_stack):
@@ -35,6 +36,8 @@ def test_web_creates_the_expected_resources(web_stack):
     assert counts == {
         "aws_appautoscaling_policy": 1,
         "aws_appautoscaling_target": 1,
+        "aws_cloudwatch_dashboard": 1,
+        "aws_cloudwatch_metric_alarm": 6,
         "aws_cloudwatch_log_group": 2,
         "aws_ecs_service": 1,
         "aws_ecs_task_definition": 1,
@@ -52,7 +55,8 @@ def test_web_creates_the_expected_resources(web_stack):
 def test_every_taggable_resource_is_tagged(web_stack, worker_stack):
     for stack, env in ((web_stack, "staging"), (worker_stack, "production")):
         for rtype, items in stack["resource"].items():
-            if rtype in ("aws_iam_role_policy", "aws_appautoscaling_policy"):
+            if rtype in ("aws_iam_role_policy", "aws_appautoscaling_policy",
+                         "aws_cloudwatch_dashboard"):
                 continue  # these resources have no tags in the AWS API
             for res in items.values():
                 assert res["tags"]["team"] == "payments", rtype
@@ -202,3 +206,22 @@ def test_application_service_in_a_team_stack(web):
     assert svc.load_balancer_target is not None and svc.autoscaling.queue_policy is None
     synthesized = json.loads(Testing.synth(stack))
     assert one(synthesized, "aws_ecs_service")["name"] == "billing-api-staging"
+
+
+def test_alarms_in_the_stack(web_stack):
+    alarms = {a["alarm_name"]: a for a in resources(web_stack, "aws_cloudwatch_metric_alarm")}
+    rate = alarms["staging-payments-billing-api-http-5xx-rate"]
+    queries = {q["id"]: q for q in rate["metric_query"]}
+    # The target group dimension is the Terraform value of the group this stack creates.
+    assert queries["errors"]["metric"]["dimensions"]["TargetGroup"].startswith(
+        "${aws_lb_target_group.")
+    assert queries["result"]["return_data"] is True
+    assert rate["alarm_actions"] == [
+        "arn:aws:sns:eu-west-1:123456789012:golden-path-payments-staging-notify"]
+    assert rate["tags"]["severity"] == "critical"
+    latency = alarms["staging-payments-billing-api-latency-p99"]
+    assert (latency["extended_statistic"], latency["threshold"]) == ("p99", 2)
+    dashboard = one(web_stack, "aws_cloudwatch_dashboard")
+    assert dashboard["dashboard_name"] == "billing-api-staging"
+    body = json.loads(dashboard["dashboard_body"])
+    assert len(body["widgets"][1]["properties"]["alarms"]) == 6

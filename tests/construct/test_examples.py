@@ -20,11 +20,50 @@ STACKS = {
     "price-api-sandbox", "price-api-production",
     "invoice-consumer-sandbox", "invoice-consumer-production",
 }
+TEAM_STACKS = {
+    "team-checkout-sandbox-111122223333-eu-west-1", "team-checkout-production-444455556666-eu-west-1",
+    "team-billing-sandbox-111122223333-eu-west-1", "team-billing-production-444455556666-eu-west-1",
+    # pricing's sandbox route needs nothing: its notify topic exists and sandbox never pages.
+    "team-pricing-production-444455556666-eu-west-1",
+}
 ECS_STACKS = sorted(s for s in STACKS if not s.startswith(("price-api", "invoice-consumer")))
 
 
 def test_cdktf_synth_writes_one_stack_per_service_and_environment(example_stacks):
-    assert set(example_stacks) == STACKS
+    assert set(example_stacks) == STACKS | TEAM_STACKS
+
+
+def test_team_route_stacks(example_stacks):
+    checkout = example_stacks["team-checkout-production-444455556666-eu-west-1"]
+    topics = {t["name"] for t in resources(checkout, "aws_sns_topic")}
+    assert topics == {"golden-path-checkout-production-notify",
+                      "golden-path-checkout-production-page"}
+    subs = {s["protocol"]: s for s in resources(checkout, "aws_sns_topic_subscription")}
+    assert subs["email"]["endpoint"] == "checkout-oncall@example.com"
+    assert subs["https"]["endpoint_auto_confirms"] is True
+    assert subs["https"]["endpoint"].startswith("${data.aws_secretsmanager_secret_version.")
+    sandbox = example_stacks["team-checkout-sandbox-111122223333-eu-west-1"]
+    assert {t["name"] for t in resources(sandbox, "aws_sns_topic")} == {
+        "golden-path-checkout-sandbox-notify"}
+    pricing = example_stacks["team-pricing-production-444455556666-eu-west-1"]
+    assert {t["name"] for t in resources(pricing, "aws_sns_topic")} == {
+        "golden-path-pricing-production-page"}
+
+
+def test_example_alarms_route_to_the_team(example_stacks):
+    alarms = {a["alarm_name"]: a for a in resources(example_stacks["storefront-production"],
+                                                    "aws_cloudwatch_metric_alarm")}
+    rate = alarms["production-checkout-storefront-payment-failure-rate"]
+    assert rate["alarm_actions"] == rate["ok_actions"] == [
+        "arn:aws:sns:eu-west-1:444455556666:golden-path-checkout-production-page",
+        "arn:aws:sns:eu-west-1:444455556666:golden-path-checkout-production-notify"]
+    assert "Runbook: https://runbooks.example.com/checkout/storefront" in rate["alarm_description"]
+    assert alarms["production-checkout-storefront-latency-p99"]["threshold"] == 1.5
+    worker = {a["alarm_name"] for a in resources(
+        example_stacks["order-fulfilment-worker-production"], "aws_cloudwatch_metric_alarm")}
+    assert "production-checkout-order-fulfilment-worker-cpu-high" not in worker
+    sandbox = resources(example_stacks["invoice-consumer-sandbox"], "aws_cloudwatch_metric_alarm")
+    assert sandbox and all(a["alarm_actions"] == [] for a in sandbox)
 
 
 @pytest.mark.parametrize("name", ECS_STACKS)
@@ -75,7 +114,7 @@ def _normalized(stack: dict) -> dict:
     return stack
 
 
-@pytest.mark.parametrize("name", sorted(STACKS))
+@pytest.mark.parametrize("name", sorted(STACKS | TEAM_STACKS))
 def test_example_snapshot(example_stacks, name, snapshot):
     assert _normalized(example_stacks[name]) == snapshot
 
@@ -131,7 +170,7 @@ def _terraform(binary: str, work: Path, *args: str) -> subprocess.CompletedProce
 
 
 @pytest.mark.terraform
-@pytest.mark.parametrize("name", sorted(STACKS))
+@pytest.mark.parametrize("name", sorted(STACKS | TEAM_STACKS))
 def test_terraform_validate(terraform_bin, terraform_dir, example_stacks, name):
     _write_for_terraform(terraform_dir, example_stacks[name])
     result = _terraform(terraform_bin, terraform_dir, "validate", "-json")

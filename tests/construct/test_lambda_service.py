@@ -26,7 +26,8 @@ def http_stack(synth_stack):
     from conftest import VALID_LAMBDA
 
     spec = copy.deepcopy(VALID_LAMBDA)
-    spec.update(environment="production", triggers={"http": {"api": {
+    spec.update(environment="production", alerts={"runbook": "https://runbooks.example.com/p"},
+                triggers={"http": {"api": {
         "api_id": "a1b2c3d4e5", "route": "GET /prices/{sku}", "authorization": "JWT",
         "authorizer_id": "abc123"}}})
     return synth_stack(spec)
@@ -37,11 +38,13 @@ def test_resources(sqs_stack, http_stack):
         "aws_cloudwatch_event_rule": 1, "aws_cloudwatch_event_target": 1,
         "aws_cloudwatch_log_group": 1, "aws_iam_role": 1, "aws_iam_role_policy": 1,
         "aws_lambda_event_source_mapping": 1, "aws_lambda_function": 1,
-        "aws_lambda_permission": 1, "aws_s3_object": 1, "aws_sqs_queue": 2}
+        "aws_lambda_permission": 1, "aws_s3_object": 1, "aws_sqs_queue": 2,
+        "aws_cloudwatch_metric_alarm": 6, "aws_cloudwatch_dashboard": 1}
     assert {t: len(r) for t, r in http_stack["resource"].items()} == {
         "aws_apigatewayv2_integration": 1, "aws_apigatewayv2_route": 1,
         "aws_cloudwatch_log_group": 1, "aws_iam_role": 1, "aws_iam_role_policy": 1,
-        "aws_lambda_function": 1, "aws_lambda_permission": 1, "aws_s3_object": 1}
+        "aws_lambda_function": 1, "aws_lambda_permission": 1, "aws_s3_object": 1,
+        "aws_cloudwatch_metric_alarm": 4, "aws_cloudwatch_dashboard": 1}
 
 
 def test_function_logging_layers_and_sizes(http_stack):
@@ -121,9 +124,19 @@ def test_public_function_url(synth_stack, fn):
 
 
 def test_every_taggable_lambda_resource_is_tagged(sqs_stack):
-    untaggable = {"aws_iam_role_policy", "aws_lambda_permission", "aws_cloudwatch_event_target"}
+    untaggable = {"aws_iam_role_policy", "aws_lambda_permission", "aws_cloudwatch_event_target",
+                  "aws_cloudwatch_dashboard"}
     for rtype, items in sqs_stack["resource"].items():
         if rtype in untaggable:
             continue
         for res in items.values():
             assert res["tags"]["team"] == "pricing", rtype
+
+
+def test_anomaly_band_alarm(sqs_stack):
+    alarms = {a["alarm_name"]: a for a in resources(sqs_stack, "aws_cloudwatch_metric_alarm")}
+    band = alarms["staging-pricing-price-api-invocations-anomaly"]
+    assert band["threshold_metric_id"] == "band" and "threshold" not in band
+    queries = {q["id"]: q for q in band["metric_query"]}
+    assert queries["band"]["expression"] == "ANOMALY_DETECTION_BAND(invocations, 3)"
+    assert queries["invocations"]["return_data"] is True

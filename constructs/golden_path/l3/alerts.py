@@ -31,7 +31,7 @@ def build_alerts(self: Construct, resolved, teams: TeamRegistry | None) -> None:
     self.alarms = []
     for a in self.resolved_alarms:
         definition = _with_target_group(a.definition, suffix) if suffix else a.definition
-        description = a.definition.description + (f" Runbook: {a.runbook}" if a.runbook else "")
+        description = a.definition.description + (f". Runbook: {a.runbook}" if a.runbook else "")
         self.alarms.append(Alarm(self, f"alarm_{a.signal}", name=a.name, definition=definition,
                                  actions=list(a.actions), description=description, tags=a.tags))
     body = dashboard_body(resolved.stack_name, resolved.region, resolved.account,
