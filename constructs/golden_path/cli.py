@@ -30,9 +30,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .synth import load_all
-
     from .alerts.resolve import resolve_alarms
+    from .synth import load_all
 
     teams = _teams(args)
     for service in load_all(args.paths, teams):

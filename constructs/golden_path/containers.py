@@ -150,7 +150,8 @@ def telemetry_init_container(service: ResolvedService, router_config: str) -> di
     }
 
 
-def collector_container(service: ResolvedService, config_text: str) -> dict[str, Any]:
+def collector_container(service: ResolvedService, config_text: str,
+                        self_config_text: str = "") -> dict[str, Any]:
     """The collector; ``config_text`` is the rendered config held in the SSM parameter.
 
     Its digest goes into the definition so a config change registers a new task
@@ -163,14 +164,16 @@ def collector_container(service: ResolvedService, config_text: str) -> dict[str,
         "essential": True,
         "cpu": service.sizes.collector.cpu,
         "memory": service.sizes.collector.memory,
-        "command": [f"--config=env:{c.config_env}"],
+        "command": [f"--config=env:{c.config_env}", f"--config=env:{c.self_config_env}"],
         "environment": [
             {"name": "GOMEMLIMIT", "value": c.gomemlimit},
-            {"name": "OTELCOL_CONFIG_SHA256", "value": _digest(config_text)},
+            {"name": "OTELCOL_CONFIG_SHA256", "value": _digest(config_text + self_config_text)},
         ],
         "secrets": [
             {"name": c.api_key_env, "valueFrom": c.api_key_secret_arn},
             {"name": c.config_env, "valueFrom": service.collector_config_parameter_arn},
+            {"name": c.self_config_env,
+             "valueFrom": service.collector_self_config_parameter_arn},
         ],
         "user": sc.COLLECTOR_UID,
         "readonlyRootFilesystem": True,
@@ -193,11 +196,11 @@ def collector_container(service: ResolvedService, config_text: str) -> dict[str,
 
 
 def container_definitions(service: ResolvedService, collector_config: str,
-                          router_config: str) -> list[dict]:
+                          router_config: str, collector_self_config: str = "") -> list[dict]:
     """All containers of the task, in start order."""
     return [
         telemetry_init_container(service, router_config),
-        collector_container(service, collector_config),
+        collector_container(service, collector_config, collector_self_config),
         log_router_container(service),
         app_container(service),
     ]

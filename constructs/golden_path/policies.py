@@ -65,6 +65,7 @@ def execution_role_statements(service: ResolvedService) -> list[Statement]:
     statements.append({
         "Sid": "InjectParameters", "Effect": "Allow", "Action": ["ssm:GetParameters"],
         "Resource": sorted({*service.parameter_arns, service.collector_config_parameter_arn,
+                            service.collector_self_config_parameter_arn,
                             service.router_config_parameter_arn}),
     })
     return statements
@@ -128,7 +129,14 @@ def team_statements(iam) -> list[Statement]:
 
 
 def task_role_statements(service: ResolvedService) -> list[Statement]:
-    statements: list[Statement] = []
+    statements: list[Statement] = [{
+        # The collector writes the pipeline's own metrics (EMF) with the task role.
+        "Sid": "TelemetrySelfMetrics", "Effect": "Allow",
+        "Action": [*LOG_WRITE, "logs:DescribeLogStreams"],
+        "Resource": [service.log_group_arn(service.names.telemetry_metrics_log_group),
+                     f"{service.log_group_arn(service.names.telemetry_metrics_log_group)}"
+                     ":log-stream:*"],
+    }]
     if service.ecs_exec:
         statements.append({"Sid": "EcsExec", "Effect": "Allow", "Action": ECS_EXEC,
                            "Resource": ["*"]})

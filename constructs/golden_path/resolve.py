@@ -50,7 +50,9 @@ class Names:
     security_group: str
     router_log_group: str
     collector_log_group: str
+    telemetry_metrics_log_group: str
     collector_config_parameter: str
+    collector_self_config_parameter: str
     router_config_parameter: str
 
 
@@ -81,6 +83,7 @@ class Collector:
     api_key_header: str
     api_key_env: str = "OTLP_API_KEY"
     config_env: str = "OTELCOL_CONFIG"
+    self_config_env: str = "OTELCOL_SELF_CONFIG"
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,10 @@ class ResolvedService:
     @property
     def collector_config_parameter_arn(self) -> str:
         return self.parameter_arn(self.names.collector_config_parameter)
+
+    @property
+    def collector_self_config_parameter_arn(self) -> str:
+        return self.parameter_arn(self.names.collector_self_config_parameter)
 
     @property
     def router_config_parameter_arn(self) -> str:
@@ -226,7 +233,9 @@ def _names(spec: ServiceSpec) -> Names:
         security_group=shorten(f"{base}-tasks", SECURITY_GROUP_NAME_MAX),
         router_log_group=shorten(f"{logs}/log-router", LOG_GROUP_NAME_MAX),
         collector_log_group=shorten(f"{logs}/otel-collector", LOG_GROUP_NAME_MAX),
+        telemetry_metrics_log_group=shorten(f"{logs}/telemetry-metrics", LOG_GROUP_NAME_MAX),
         collector_config_parameter=f"{logs}/otel-collector-config",
+        collector_self_config_parameter=f"{logs}/otel-collector-self-config",
         router_config_parameter=f"{logs}/fluent-bit-config",
     )
 

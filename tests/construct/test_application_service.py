@@ -37,8 +37,8 @@ def test_web_creates_the_expected_resources(web_stack):
         "aws_appautoscaling_policy": 1,
         "aws_appautoscaling_target": 1,
         "aws_cloudwatch_dashboard": 1,
-        "aws_cloudwatch_metric_alarm": 6,
-        "aws_cloudwatch_log_group": 2,
+        "aws_cloudwatch_metric_alarm": 9,
+        "aws_cloudwatch_log_group": 3,
         "aws_ecs_service": 1,
         "aws_ecs_task_definition": 1,
         "aws_iam_role": 2,
@@ -46,7 +46,7 @@ def test_web_creates_the_expected_resources(web_stack):
         "aws_lb_listener_rule": 1,
         "aws_lb_target_group": 1,
         "aws_security_group": 1,
-        "aws_ssm_parameter": 2,
+        "aws_ssm_parameter": 3,
         "aws_vpc_security_group_egress_rule": 1,
         "aws_vpc_security_group_ingress_rule": 1,
     }
@@ -108,7 +108,7 @@ def test_ingress_only_from_the_alb(web_stack):
 def test_log_groups_have_retention(web_stack):
     groups = {g["name"]: g for g in resources(web_stack, "aws_cloudwatch_log_group")}
     assert set(groups) == {f"/golden-path/staging/payments/billing-api/{n}"
-                           for n in ("log-router", "otel-collector")}
+                           for n in ("log-router", "otel-collector", "telemetry-metrics")}
     assert {g["retention_in_days"] for g in groups.values()} == {30}
     assert {g["skip_destroy"] for g in groups.values()} == {False}
 
@@ -116,6 +116,7 @@ def test_log_groups_have_retention(web_stack):
 def test_configs_are_readable_text_in_the_json(web_stack):
     params = {p["name"].rsplit("/", 1)[1]: p for p in resources(web_stack, "aws_ssm_parameter")}
     collector, router = params["otel-collector-config"], params["fluent-bit-config"]
+    assert "awsemf/self:" in params["otel-collector-self-config"]["value"]
     assert collector["type"] == "String" and collector["tier"] == "Advanced"
     assert router["tier"] == "Standard"
     # Line by line in a diff, not base64 or one escaped blob.
@@ -132,7 +133,7 @@ def test_roles(web_stack):
     trust = json.loads(roles["billing-api-staging-task"]["assume_role_policy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
     task = statements_by_sid(role_policy(web_stack, "task"))
-    assert set(task) == {"EcsExec", "ReadInvoices"}
+    assert set(task) == {"TelemetrySelfMetrics", "EcsExec", "ReadInvoices"}
     execution = statements_by_sid(role_policy(web_stack, "execution"))
     assert set(execution) == {"PullAppImage", "EcrLogin", "SidecarLogs", "InjectSecrets",
                               "InjectParameters"}
@@ -224,4 +225,4 @@ def test_alarms_in_the_stack(web_stack):
     dashboard = one(web_stack, "aws_cloudwatch_dashboard")
     assert dashboard["dashboard_name"] == "billing-api-staging"
     body = json.loads(dashboard["dashboard_body"])
-    assert len(body["widgets"][1]["properties"]["alarms"]) == 6
+    assert len(body["widgets"][1]["properties"]["alarms"]) == 9

@@ -87,10 +87,41 @@ def test_existing_notify_topic_is_used(fn, teams):
 
 # ---- defaults per kind ------------------------------------------------------------------
 
+PIPELINE = ("collector-export-failures", "collector-queue-near-capacity", "router-output-errors")
+
+
+def test_telemetry_pipeline_defaults(web):
+    a = alarms_of(web)
+    failures = a["collector-export-failures"].definition
+    assert failures.expression == "FILL(spans, 0) + FILL(points, 0) + FILL(logs, 0)"
+    assert failures.metrics["spans"].namespace == "GoldenPath/Telemetry"
+    assert failures.metrics["spans"].dimensions == {
+        "service.name": "billing-api", "deployment.environment.name": "staging"}
+    queue = a["collector-queue-near-capacity"].definition
+    assert (queue.expression, queue.threshold) == ("IF(capacity > 0, 100 * size / capacity, 0)", 80)
+    assert a["router-output-errors"].definition.metric.name == "RouterOutputErrors"
+
+
+def test_self_metric_names_match_the_collector_config(web):
+    """The alarms watch exactly the names the collector's metricstransform produces."""
+    from golden_path.telemetry.render import render_self_metrics_config
+
+    svc = resolve(parse_service(web))
+    config = yaml.safe_load(render_self_metrics_config(svc))
+    produced = {t["new_name"] for t in config["processors"]["metricstransform/self"]["transforms"]}
+    watched = set()
+    for a in resolve_alarms(svc, None):
+        d = a.definition
+        for m in ([d.metric] if d.metric else list(d.metrics.values())):
+            if m.namespace == "GoldenPath/Telemetry":
+                watched.add(m.name)
+    assert watched == produced
+    assert config["exporters"]["awsemf/self"]["namespace"] == "GoldenPath/Telemetry"
+
 def test_web_defaults(web):
     a = alarms_of(web)
     assert set(a) == {"http-5xx-rate", "latency-p99", "unhealthy-targets", "running-tasks",
-                      "cpu-high", "memory-high"}
+                      "cpu-high", "memory-high", *PIPELINE}
     rate = a["http-5xx-rate"].definition
     assert (rate.expression, rate.threshold, rate.severity) == (
         "IF(requests > 0, 100 * errors / requests, 0)", 5, "critical")
@@ -111,7 +142,7 @@ def test_web_defaults(web):
 def test_worker_defaults(worker):
     a = alarms_of(worker)
     assert set(a) == {"queue-backlog", "queue-oldest-message-age", "running-tasks", "cpu-high",
-                      "memory-high"}
+                      "memory-high", *PIPELINE}
     backlog = a["queue-backlog"].definition
     assert backlog.threshold == 20 * 4  # messages_per_task x max tasks (staging: 4)
     assert backlog.metric.dimensions == {"QueueName": "invoices"}

@@ -86,9 +86,10 @@ def test_collector_reads_config_and_key_from_secrets_and_checks_health(web):
     svc, c, config = build(web)
     col = c["otel-collector"]
     assert col["image"] == "otel/opentelemetry-collector-contrib:0.159.0"
-    assert col["command"] == ["--config=env:OTELCOL_CONFIG"]
+    assert col["command"] == ["--config=env:OTELCOL_CONFIG", "--config=env:OTELCOL_SELF_CONFIG"]
     assert {s["name"]: s["valueFrom"] for s in col["secrets"]} == {
         "OTELCOL_CONFIG": svc.collector_config_parameter_arn,
+        "OTELCOL_SELF_CONFIG": svc.collector_self_config_parameter_arn,
         "OTLP_API_KEY": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:otlp-key-AbCdEf",
     }
     assert col["healthCheck"]["command"][-1] == "http://localhost:13133/"

@@ -27,6 +27,7 @@ def test_execution_role_allows_exactly_pull_logs_secrets_parameters(web):
         f"arn:aws:secretsmanager:eu-west-1:{ACCT}:secret:otlp-key-AbCdEf"}
     assert set(st["InjectParameters"]["Resource"]) == {
         svc.collector_config_parameter_arn, svc.router_config_parameter_arn,
+        svc.collector_self_config_parameter_arn,
         f"arn:aws:ssm:eu-west-1:{ACCT}:parameter/billing/signing-key"}
     # The only '*' resource is ECR's login, which AWS cannot scope.
     stars = [s["Sid"] for s in st.values() if "*" in s["Resource"]]
@@ -39,11 +40,14 @@ def test_no_ecr_rights_for_public_images(web):
     assert "PullAppImage" not in sids and "EcrLogin" not in sids
 
 
-def test_task_role_is_only_the_team_statements(web):
+def test_task_role_is_the_team_statements_and_self_metrics(web):
     web["environment"] = "production"
     web["scaling"] = {"min": 2}
-    st = by_sid(task_role_statements(resolve(ServiceSpec.parse(web))))
-    assert set(st) == {"ReadInvoices"}
+    svc = resolve(ServiceSpec.parse(web))
+    st = by_sid(task_role_statements(svc))
+    assert set(st) == {"TelemetrySelfMetrics", "ReadInvoices"}
+    group = svc.log_group_arn(svc.names.telemetry_metrics_log_group)
+    assert st["TelemetrySelfMetrics"]["Resource"] == [group, f"{group}:log-stream:*"]
     assert st["ReadInvoices"] == {"Sid": "ReadInvoices", "Effect": "Allow",
                                   "Action": ["s3:GetObject"],
                                   "Resource": ["arn:aws:s3:::invoices/*"]}

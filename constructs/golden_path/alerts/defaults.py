@@ -101,7 +101,42 @@ def fargate_defaults(svc) -> list[AlarmDef]:
                  Metric("AWS/ECS", "MemoryUtilization", ecs, "Average", 300),
                  missing_reason="running-tasks covers absent tasks"),
     ]
-    return alarms
+    return alarms + telemetry_pipeline_defaults(spec)
+
+
+#: Where the collector's EMF exporter puts the pipeline's own metrics (see telemetry/render.py).
+TELEMETRY_NAMESPACE = "GoldenPath/Telemetry"
+
+
+def telemetry_pipeline_defaults(spec) -> list[AlarmDef]:
+    """Alarms on the sidecars themselves, from the metrics the collector ships via EMF."""
+    dims = {"service.name": spec.name, "deployment.environment.name": spec.environment}
+
+    def m(name: str, stat: str) -> Metric:
+        return Metric(TELEMETRY_NAMESPACE, name, dims, stat, 300)
+
+    return [
+        AlarmDef("collector-export-failures", "warning",
+                 "The collector fails to send telemetry to the vendor",
+                 "GreaterThanThreshold", 0, 3, 2, "notBreaching",
+                 expression="FILL(spans, 0) + FILL(points, 0) + FILL(logs, 0)",
+                 metrics={"spans": m("ExporterSendFailedSpans", "Sum"),
+                          "points": m("ExporterSendFailedMetricPoints", "Sum"),
+                          "logs": m("ExporterSendFailedLogRecords", "Sum")},
+                 missing_reason="counters only report when something failed"),
+        AlarmDef("collector-queue-near-capacity", "warning",
+                 "The exporter's sending queue is over 80 % full (the vendor is slow or down)",
+                 "GreaterThanThreshold", 80, 3, 3, "notBreaching",
+                 expression="IF(capacity > 0, 100 * size / capacity, 0)",
+                 metrics={"size": m("ExporterQueueSize", "Maximum"),
+                          "capacity": m("ExporterQueueCapacity", "Maximum")},
+                 missing_reason="an idle collector may not report"),
+        AlarmDef("router-output-errors", "warning",
+                 "Fluent Bit fails to hand logs to the collector",
+                 "GreaterThanThreshold", 0, 3, 2, "notBreaching",
+                 m("RouterOutputErrors", "Sum"),
+                 missing_reason="counters only report when something failed"),
+    ]
 
 
 def lambda_defaults(fn) -> list[AlarmDef]:

@@ -32,6 +32,17 @@ PARSERS_FILE = f"{TELEMETRY_PATH}/parsers.conf"
 JSON_PARSER = "golden_json"
 #: Our own parsers file, so the config does not depend on paths inside the image.
 PARSERS_TEXT = f"[PARSER]\n    Name   {JSON_PARSER}\n    Format json\n"
+#: The pipeline's own metrics that alarms watch: Prometheus name pattern -> CloudWatch name.
+#: (Counter names may or may not carry `_total` depending on the scrape translation.)
+SELF_METRICS = (
+    ("^otelcol_exporter_send_failed_spans(_total)?$", "ExporterSendFailedSpans"),
+    ("^otelcol_exporter_send_failed_metric_points(_total)?$", "ExporterSendFailedMetricPoints"),
+    ("^otelcol_exporter_send_failed_log_records(_total)?$", "ExporterSendFailedLogRecords"),
+    ("^otelcol_exporter_queue_size$", "ExporterQueueSize"),
+    ("^otelcol_exporter_queue_capacity$", "ExporterQueueCapacity"),
+    ("^fluentbit_output_errors(_total)?$", "RouterOutputErrors"),
+)
+SELF_METRICS_NAMESPACE = "GoldenPath/Telemetry"
 #: OTLP severity numbers: the least severe number kept for each floor.
 FLOOR_SEVERITY = {
     "debug": "SEVERITY_NUMBER_DEBUG",
@@ -112,12 +123,13 @@ def render_collector_config(service: ResolvedService | ResolvedFunction) -> str:
         mask_keys_pattern=keys_pattern(policy.mask_keys),
         api_key_ref=api_key_ref,
     )
-    if not is_lambda:  # the Lambda config is an S3 object: no SSM size limit
-        _check_size(service, "collector", text)
     config = yaml.safe_load(text)
-    if is_lambda:
+    if is_lambda:  # the Lambda config is an S3 object: no SSM size limit
         check_collector_config(config, first=None, last="decouple")
     else:
+        _check_size(service, "collector", text)
+        # The collector merges both files (--config twice): check them as one.
+        config = merge_configs(config, yaml.safe_load(render_self_metrics_config(service)))
         check_collector_config(config)
     missing = dist.missing(config)
     if missing:
@@ -130,6 +142,30 @@ def render_collector_config(service: ResolvedService | ResolvedFunction) -> str:
         raise SpecError(Problem(("telemetry", field), getattr(service.spec.telemetry, field),
                                 hint))
     return text
+
+
+def render_self_metrics_config(service: ResolvedService) -> str:
+    """The collector's second config file: its own and Fluent Bit's metrics to CloudWatch."""
+    text = _env().get_template("otel-collector-self.yaml.j2").render(
+        **_common(service),
+        self_metrics=SELF_METRICS,
+        self_namespace=SELF_METRICS_NAMESPACE,
+        self_log_group=service.names.telemetry_metrics_log_group,
+        region=service.region,
+    )
+    _check_size(service, "collector self-metrics", text)
+    return text
+
+
+def merge_configs(base: dict, extra: dict) -> dict:
+    """The collector's merge of two config files: maps merge deeply, the rest is replaced."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_configs(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 @dataclass(frozen=True)
