@@ -17,7 +17,12 @@ from .errors import Problem, SpecError, collect
 from .spec import ARN_PATTERNS, ServiceSpec
 from .telemetry import sidecars
 from .telemetry.distributions import distribution
-from .telemetry.policy import TelemetryPolicy, service_version, telemetry_policy
+from .telemetry.policy import (
+    TelemetryPolicy,
+    sdk_environment,
+    service_version,
+    telemetry_policy,
+)
 
 MANAGED_BY = "golden-path"
 # AWS name limits enforced here (the provider would only fail at apply time).
@@ -287,18 +292,7 @@ def _scaling(spec: ServiceSpec, prof: Profile, problems: list[Problem]) -> TaskS
 
 def _app_environment(spec: ServiceSpec, policy: TelemetryPolicy,
                      problems: list[Problem]) -> dict[str, str]:
-    attrs = policy.resource_attributes
-    ours = {
-        "OTEL_SERVICE_NAME": spec.name,
-        "OTEL_RESOURCE_ATTRIBUTES": ",".join(
-            f"{k}={attrs[k]}" for k in ("service.version", "deployment.environment.name", "team")),
-        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{sidecars.OTLP_HTTP_PORT}",
-        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-        "OTEL_PROPAGATORS": "tracecontext,baggage,xray",
-        # Sampling happens in the collector (so errors can be kept): the SDK records
-        # every trace, and follows the caller's decision when there is one.
-        "OTEL_TRACES_SAMPLER": "parentbased_always_on",
-    }
+    ours = sdk_environment(spec.name, policy)
     for key in sorted(set(spec.variables) & set(ours)):
         problems.append(Problem(("variables", key), spec.variables[key],
                                 f"{key} is set by golden_path so telemetry reaches the sidecar; "

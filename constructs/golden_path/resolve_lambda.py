@@ -9,9 +9,13 @@ from .environments import Profile, profile
 from .errors import Problem, collect
 from .resolve import IAM_ROLE_NAME_MAX, MANAGED_BY, secret_base, shorten
 from .spec_lambda import LambdaSpec, language_family
-from .telemetry import sidecars
 from .telemetry.lambda_layers import LayerChoice, LayerUnavailable, layers_for
-from .telemetry.policy import TelemetryPolicy, service_version, telemetry_policy
+from .telemetry.policy import (
+    TelemetryPolicy,
+    sdk_environment,
+    service_version,
+    telemetry_policy,
+)
 
 FUNCTION_NAME_MAX = 64
 QUEUE_NAME_MAX = 80
@@ -177,19 +181,10 @@ def _names(spec: LambdaSpec) -> FunctionNames:
 
 
 def _environment(fn: ResolvedFunction, problems: list[Problem]) -> dict[str, str]:
-    spec, attrs = fn.spec, fn.telemetry.resource_attributes
-    ours = {
-        "OTEL_SERVICE_NAME": spec.name,
-        "OTEL_RESOURCE_ATTRIBUTES": ",".join(
-            f"{k}={attrs[k]}" for k in ("service.version", "deployment.environment.name", "team")),
-        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{sidecars.OTLP_HTTP_PORT}",
-        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-        "OTEL_PROPAGATORS": "tracecontext,baggage,xray",
-        # The collector layer samples (fleet-wide seed, errors kept): the SDK records all,
-        # or follows the caller's decision. See README, "Lambda: sampling".
-        "OTEL_TRACES_SAMPLER": "parentbased_always_on",
-        "OPENTELEMETRY_COLLECTOR_CONFIG_URI": fn.config_uri,
-    }
+    spec = fn.spec
+    # The collector layer samples like the ECS sidecar: see README, "Sampling on Lambda".
+    ours = {**sdk_environment(spec.name, fn.telemetry),
+            "OPENTELEMETRY_COLLECTOR_CONFIG_URI": fn.config_uri}
     if fn.layers is not None:
         ours["AWS_LAMBDA_EXEC_WRAPPER"] = fn.layers.exec_wrapper
     secrets = {f"{name}_SECRET_ARN": arn for name, arn in spec.secrets.items()}

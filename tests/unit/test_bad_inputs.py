@@ -6,96 +6,81 @@ import pytest
 
 from golden_path import ServiceSpec, SpecError, resolve
 from golden_path.errors import MISSING
+from mutate import DELETE, set_field
 
 ACCOUNT = "123456789012"
 
 
-def _set(path: str, value):
-    def mutate(spec: dict) -> None:
-        *parents, leaf = path.split(".")
-        node = spec
-        for p in parents:
-            node = node[int(p)] if p.isdigit() else node.setdefault(p, {})
-        if value is DELETE:
-            del node[leaf]
-        elif leaf.isdigit():
-            node[int(leaf)] = value
-        else:
-            node[leaf] = value
-    return mutate
-
-
-DELETE = object()
 
 CASES = [
     # (id, mutation, field, value, hint)
-    ("missing team", _set("team", DELETE), "team", MISSING,
+    ("missing team", set_field("team", DELETE), "team", MISSING,
      "required field is missing; add it"),
-    ("unknown top-level key", _set("replicas", 3), "replicas", 3,
+    ("unknown top-level key", set_field("replicas", 3), "replicas", 3,
      "unknown field 'replicas'; allowed here: name, team, environment, variables, secrets, iam, "
      "telemetry, alerts, runtime, kind, image, cpu, memory, architecture, port, "
      "health_check_path, "
      "command, scaling, network, load_balancer, ecs_exec, read_only_root_filesystem, user"),
-    ("misspelt nested key", _set("scaling.maximum", 4), "scaling.maximum", 4,
+    ("misspelt nested key", set_field("scaling.maximum", 4), "scaling.maximum", 4,
      "unknown field 'maximum'; did you mean 'max'? allowed here: desired, min, max, "
      "cpu_target, queue"),
-    ("cpu not a number", _set("cpu", "lots"), "cpu", "lots", "expected a whole number"),
-    ("port as list", _set("port", [80]), "port", [80], "expected a whole number"),
-    ("variables as list", _set("variables", ["A=1"]), "variables", ["A=1"],
+    ("cpu not a number", set_field("cpu", "lots"), "cpu", "lots", "expected a whole number"),
+    ("port as list", set_field("port", [80]), "port", [80], "expected a whole number"),
+    ("variables as list", set_field("variables", ["A=1"]), "variables", ["A=1"],
      "expected a mapping of key: value"),
-    ("unknown environment", _set("environment", "prod"), "environment", "prod",
+    ("unknown environment", set_field("environment", "prod"), "environment", "prod",
      "Input should be 'sandbox', 'staging' or 'production'"),
-    ("unknown kind", _set("kind", "cron"), "kind", "cron", "Input should be 'web' or 'worker'"),
-    ("invalid cpu/memory pair", _set("memory", 8192), "memory", 8192,
+    ("unknown kind", set_field("kind", "cron"), "kind", "cron", "Input should be 'web' or 'worker'"),
+    ("invalid cpu/memory pair", set_field("memory", 8192), "memory", 8192,
      "with cpu 512 Fargate allows memory 1024..4096 MiB in steps of 1024"),
-    ("invalid cpu", _set("cpu", 300), "cpu", 300,
+    ("invalid cpu", set_field("cpu", 300), "cpu", 300,
      "Fargate cpu must be one of [256, 512, 1024, 2048, 4096, 8192, 16384]"),
-    ("name too long", _set("name", "a" * 41), "name", "a" * 41,
+    ("name too long", set_field("name", "a" * 41), "name", "a" * 41,
      "name is 41 characters; use at most 40 (longer AWS names are derived from it)"),
-    ("name with capitals", _set("name", "BillingApi"), "name", "BillingApi",
+    ("name with capitals", set_field("name", "BillingApi"), "name", "BillingApi",
      "name must be lowercase letters, digits and '-', starting with a letter and not ending "
      "with '-', e.g. 'billing-api'"),
-    ("image without tag", _set("image", "nginx"), "image", "nginx",
+    ("image without tag", set_field("image", "nginx"), "image", "nginx",
      "pin the image: add a tag or digest, e.g. 'repo/app:1.4.2'"),
-    ("image latest", _set("image", "nginx:latest"), "image", "nginx:latest",
+    ("image latest", set_field("image", "nginx:latest"), "image", "nginx:latest",
      "':latest' is not a pinned version; use a release tag or a digest"),
-    ("wildcard IAM action", _set("iam.0.actions", ["s3:*"]), "iam[0].actions[0]", "s3:*",
+    ("wildcard IAM action", set_field("iam.0.actions", ["s3:*"]), "iam[0].actions[0]", "s3:*",
      "wildcard actions are rejected: list the exact actions, or add wildcard_reason explaining "
      "why nothing narrower works"),
-    ("malformed IAM action", _set("iam.0.actions", ["GetObject"]), "iam[0].actions[0]",
+    ("malformed IAM action", set_field("iam.0.actions", ["GetObject"]), "iam[0].actions[0]",
      "GetObject", "does not match the pattern ^[a-z0-9-]+:[A-Za-z0-9*]+$|^\\*$"),
-    ("secret not an ARN", _set("secrets.DATABASE_URL", "postgres://u:p@db/x"),
+    ("secret not an ARN", set_field("secrets.DATABASE_URL", "postgres://u:p@db/x"),
      "secrets.DATABASE_URL", "postgres://u:p@db/x",
      "not a valid ARN; expected an ssm parameter ARN like "
      "arn:aws:ssm:eu-west-1:123456789012:parameter/app/db-url or secret ARN like "
      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/db-AbCdEf"),
-    ("bad env var name", _set("variables", {"1BAD": "x"}), "variables", {"1BAD": "x"},
+    ("bad env var name", set_field("variables", {"1BAD": "x"}), "variables", {"1BAD": "x"},
      "'1BAD' is not a valid environment variable name; use letters, digits and '_'"),
-    ("web without load balancer", _set("load_balancer", DELETE), "load_balancer", MISSING,
+    ("web without load balancer", set_field("load_balancer", DELETE), "load_balancer", MISSING,
      "a web service needs load_balancer.listener_arn, security_group_id, priority and hosts "
      "or paths"),
-    ("web rule without host or path", _set("load_balancer.hosts", []), "load_balancer.hosts", [],
+    ("web rule without host or path", set_field("load_balancer.hosts", []), "load_balancer.hosts", [],
      "give at least one host or path for the listener rule"),
-    ("min above max", _set("scaling", {"min": 5, "max": 2}), "scaling.min", 5,
+    ("min above max", set_field("scaling", {"min": 5, "max": 2}), "scaling.min", 5,
      "min must not exceed max (2)"),
-    ("desired above max", _set("scaling", {"desired": 9, "max": 4}), "scaling.desired", 9,
+    ("desired above max", set_field("scaling", {"desired": 9, "max": 4}), "scaling.desired", 9,
      "desired must not exceed max (4)"),
-    ("http endpoint", _set("telemetry.endpoint", "http://otlp.example.com"),
+    ("http endpoint", set_field("telemetry.endpoint", "http://otlp.example.com"),
      "telemetry.endpoint", "http://otlp.example.com",
      "does not match the pattern ^https://[^\\s/]+(/\\S*)?$"),
-    ("cluster ARN of another service", _set("network.cluster_arn",
+    ("cluster ARN of another service", set_field("network.cluster_arn",
                                             f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/main"),
      "network.cluster_arn", f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/main",
      "not a valid ARN; expected an ecs cluster ARN like "
      "arn:aws:ecs:eu-west-1:123456789012:cluster/main"),
-    ("bad subnet id", _set("network.subnet_ids", ["subnet-xyz"]), "network.subnet_ids[0]",
+    ("bad subnet id", set_field("network.subnet_ids", ["subnet-xyz"]), "network.subnet_ids[0]",
      "subnet-xyz", "does not match the pattern ^subnet-[0-9a-f]{8,17}$"),
-    ("listener priority zero", _set("load_balancer.priority", 0), "load_balancer.priority", 0,
+    ("listener priority zero", set_field("load_balancer.priority", 0), "load_balancer.priority", 0,
      "Input should be greater than or equal to 1"),
-    ("variable also a secret", _set("variables.DATABASE_URL", "x"), "secrets.DATABASE_URL",
+    ("variable also a secret", set_field("variables.DATABASE_URL", "x"), "secrets.DATABASE_URL",
      f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:billing/db-AbCdEf",
      "also set in variables; keep it in one place"),
-    ("ecs_exec not a bool", _set("ecs_exec", "sometimes"), "ecs_exec", "sometimes",
+    ("ecs_exec not a bool", set_field("ecs_exec", "sometimes"), "ecs_exec", "sometimes",
      "expected true or false"),
 ]
 
@@ -112,10 +97,10 @@ def test_bad_spec_is_rejected_with_exact_error(web, mutate, field, value, hint):
 
 # Problems only visible once the environment profile and sidecars are known.
 RESOLVE_CASES = [
-    ("port clash with collector", _set("port", 4318), "port", 4318,
+    ("port clash with collector", set_field("port", 4318), "port", 4318,
      "port 4318 is used by the collector's OTLP HTTP receiver in the same task; pick another "
      "port (e.g. 8000)"),
-    ("port clash with FireLens", _set("port", 24224), "port", 24224,
+    ("port clash with FireLens", set_field("port", 24224), "port", 24224,
      "port 24224 is used by FireLens's forward input in Fluent Bit in the same task; pick "
      "another port (e.g. 8000)"),
     ("production web with one task", lambda s: (s.update(environment="production"),
@@ -126,7 +111,7 @@ RESOLVE_CASES = [
     ("no room for the app", lambda s: s.update(cpu=256, memory=512, kind="worker", port=None,
                                                load_balancer=None),
      None, None, None),  # 256/512 fits: app keeps 320 MiB; asserted below, not an error
-    ("reserved OTEL variable", _set("variables.OTEL_SERVICE_NAME", "other"),
+    ("reserved OTEL variable", set_field("variables.OTEL_SERVICE_NAME", "other"),
      "variables.OTEL_SERVICE_NAME", "other",
      "OTEL_SERVICE_NAME is set by golden_path so telemetry reaches the sidecar; remove it"),
     ("max below profile minimum", lambda s: (s.update(environment="production"),

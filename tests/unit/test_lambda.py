@@ -13,6 +13,7 @@ from golden_path.policies import function_role_statements, lambda_trust
 from golden_path.resolve_lambda import resolve_function
 from golden_path.telemetry.distributions import distribution
 from golden_path.telemetry.render import render_collector_config
+from mutate import DELETE, set_field
 from pipeline import Record, apply_mask, mask_statements
 
 ACCT = "123456789012"
@@ -23,75 +24,61 @@ def resolved(spec: dict):
     return resolve_function(parse_service(spec), today=TODAY)
 
 
-def _set(path: str, value):
-    def mutate(spec: dict) -> None:
-        *parents, leaf = path.split(".")
-        node = spec
-        for p in parents:
-            node = node[int(p)] if p.isdigit() else node.setdefault(p, {})
-        if value is DELETE:
-            del node[leaf]
-        else:
-            node[leaf] = value
-    return mutate
-
-
-DELETE = object()
 
 BAD = [
-    ("unknown runtime", _set("runtime", "k8s"), "runtime", "k8s",
+    ("unknown runtime", set_field("runtime", "k8s"), "runtime", "k8s",
      "expected one of ecs, lambda (default: ecs)"),
-    ("unsupported language", _set("language", "ruby3.3"), "language", "ruby3.3",
+    ("unsupported language", set_field("language", "ruby3.3"), "language", "ruby3.3",
      "Input should be 'nodejs20.x', 'nodejs22.x', 'python3.12', 'python3.13' or 'java21'"),
-    ("memory too small", _set("memory", 64), "memory", 64,
+    ("memory too small", set_field("memory", 64), "memory", 64,
      "Input should be greater than or equal to 128"),
-    ("timeout too long", _set("timeout", 901), "timeout", 901,
+    ("timeout too long", set_field("timeout", 901), "timeout", 901,
      "Input should be less than or equal to 900"),
-    ("ephemeral storage too small", _set("ephemeral_storage", 256), "ephemeral_storage", 256,
+    ("ephemeral storage too small", set_field("ephemeral_storage", 256), "ephemeral_storage", 256,
      "Input should be greater than or equal to 512"),
-    ("bad node handler", _set("handler", "handler"), "handler", "handler",
+    ("bad node handler", set_field("handler", "handler"), "handler", "handler",
      "not a nodejs22.x handler; expected file.export, e.g. 'index.handler' or "
      "'dist/api.handler'"),
-    ("missing handler", _set("handler", DELETE), "handler", "<missing>",
+    ("missing handler", set_field("handler", DELETE), "handler", "<missing>",
      "code in S3 needs a handler: file.export, e.g. 'index.handler' or 'dist/api.handler'"),
-    ("both code kinds", _set("code.image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/x:1"),
+    ("both code kinds", set_field("code.image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/x:1"),
      "code", "s3 and image", "give exactly one of code.s3 (bucket, key, version) or code.image"),
-    ("code key not an archive", _set("code.s3.key", "price-api/build"), "code.s3.key",
+    ("code key not an archive", set_field("code.s3.key", "price-api/build"), "code.s3.key",
      "price-api/build", "does not match the pattern \\.(zip|jar)$"),
-    ("bad account id", _set("account_id", "12345"), "account_id", "12345",
+    ("bad account id", set_field("account_id", "12345"), "account_id", "12345",
      "does not match the pattern ^\\d{12}$"),
-    ("visibility below timeout", _set("triggers.sqs.visibility_timeout_seconds", 5),
+    ("visibility below timeout", set_field("triggers.sqs.visibility_timeout_seconds", 5),
      "triggers.sqs.visibility_timeout_seconds", 5,
      "must be at least the function timeout (10 s), or messages are redelivered while still "
      "being processed; AWS recommends 60"),
-    ("big batch without window", _set("triggers.sqs.batch_size", 100),
+    ("big batch without window", set_field("triggers.sqs.batch_size", 100),
      "triggers.sqs.max_batching_window_seconds", 0,
      "a batch_size above 10 needs max_batching_window_seconds of at least 1"),
-    ("public route without reason", _set("triggers.http", {"api": {
+    ("public route without reason", set_field("triggers.http", {"api": {
         "api_id": "a1b2c3d4e5", "route": "GET /x", "authorization": "NONE"}}),
      "triggers.http.api.public_reason", "<missing>",
      "an endpoint without authentication needs public_reason saying why it is safe to expose"),
-    ("JWT without authorizer", _set("triggers.http", {"api": {
+    ("JWT without authorizer", set_field("triggers.http", {"api": {
         "api_id": "a1b2c3d4e5", "route": "GET /x", "authorization": "JWT"}}),
      "triggers.http.api.authorizer_id", "<missing>",
      "JWT authorization needs the API's authorizer_id"),
-    ("bad route", _set("triggers.http", {"api": {"api_id": "a1b2c3d4e5", "route": "/x"}}),
+    ("bad route", set_field("triggers.http", {"api": {"api_id": "a1b2c3d4e5", "route": "/x"}}),
      "triggers.http.api.route", "/x",
      "does not match the pattern ^(ANY|GET|HEAD|OPTIONS|POST|PUT|PATCH|DELETE) /\\S*$"),
-    ("bad schedule", _set("triggers.schedules", [{"expression": "every 5 minutes"}]),
+    ("bad schedule", set_field("triggers.schedules", [{"expression": "every 5 minutes"}]),
      "triggers.schedules[0].expression", "every 5 minutes",
      "does not match the pattern ^(rate\\(\\d+ (minute|minutes|hour|hours|day|days)\\)|"
      "cron\\([^)]+\\))$"),
-    ("no config bucket", _set("telemetry.config_bucket", DELETE), "telemetry.config_bucket",
+    ("no config bucket", set_field("telemetry.config_bucket", DELETE), "telemetry.config_bucket",
      "<missing>", "a Lambda function reads its collector config from S3: name the platform's "
                   "config bucket"),
-    ("adot for lambda", _set("telemetry.distribution", "adot"), "telemetry.distribution",
+    ("adot for lambda", set_field("telemetry.distribution", "adot"), "telemetry.distribution",
      "adot", "Lambda functions use the opentelemetry-lambda collector layer; remove "
              "telemetry.distribution"),
-    ("wildcard action", _set("iam.0.actions", ["dynamodb:*"]), "iam[0].actions[0]",
+    ("wildcard action", set_field("iam.0.actions", ["dynamodb:*"]), "iam[0].actions[0]",
      "dynamodb:*", "wildcard actions are rejected: list the exact actions, or add "
                    "wildcard_reason explaining why nothing narrower works"),
-    ("reserved concurrency negative", _set("reserved_concurrency", -1), "reserved_concurrency",
+    ("reserved concurrency negative", set_field("reserved_concurrency", -1), "reserved_concurrency",
      -1, "Input should be greater than or equal to 0"),
 ]
 

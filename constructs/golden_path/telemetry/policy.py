@@ -183,3 +183,24 @@ def telemetry_policy(spec: ServiceBase, prof: Profile, today: date, problems: li
         },
         incident=incident,
     )
+
+
+def sdk_environment(service_name: str, policy: TelemetryPolicy) -> dict[str, str]:
+    """The OpenTelemetry SDK settings of an app (ECS) or function (Lambda).
+
+    Sampling happens in the collector (so error spans are kept and one seed decides
+    for the whole fleet): the SDK records every trace, or follows the caller's
+    decision when there is one.
+    """
+    from . import sidecars
+
+    attrs = policy.resource_attributes
+    return {
+        "OTEL_SERVICE_NAME": service_name,
+        "OTEL_RESOURCE_ATTRIBUTES": ",".join(
+            f"{k}={attrs[k]}" for k in ("service.version", "deployment.environment.name", "team")),
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{sidecars.OTLP_HTTP_PORT}",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_PROPAGATORS": "tracecontext,baggage,xray",
+        "OTEL_TRACES_SAMPLER": "parentbased_always_on",
+    }
