@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .alerts.registry import TeamRegistry
+from .alerts.registry import TeamRegistry, route_plan
 from .alerts.resolve import resolve_alarms
 from .errors import Problem, SpecError
 from .manifest import load_service, source_of
@@ -105,10 +105,8 @@ def build_app(app, services: list[Resolved], teams: TeamRegistry | None) -> list
         routes = sorted({(s.spec.team, s.spec.environment, s.account, s.region)
                          for s in services})
         for team, env, account, region in routes:
-            entry = teams.teams[team]
-            pages = env == "production" and entry.pagerduty is not None
-            if entry.notify.existing_topic and not pages:
-                continue  # nothing to create: the notify topic exists, nothing pages
+            if route_plan(team, env, teams).empty:
+                continue  # the notify topic exists and nothing pages here
             names.append(TeamStack(app, team=team, environment=env, account=account,
                                    region=region, teams=teams).node.id)
     return names

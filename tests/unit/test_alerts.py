@@ -318,3 +318,15 @@ def test_registry_errors(tmp_path):
         TeamRegistry.load(path)
     assert caught.value.field == "teams.a-team.pager"
     assert caught.value.problems[0].line == 3
+
+
+def test_route_plan_per_team_and_environment(teams):
+    from golden_path.alerts.registry import route_plan
+
+    plan = route_plan("payments", "production", teams)
+    assert (plan.notify_topic, plan.page_topic, plan.pagerduty_secret) == (
+        "golden-path-payments-production-notify", "golden-path-payments-production-page",
+        "pd/payments")
+    assert route_plan("payments", "staging", teams).page_topic is None  # staging never pages
+    assert route_plan("pricing", "sandbox", teams).empty  # existing topic, no paging
+    assert route_plan("quiet", "production", teams).page_topic is None  # no pagerduty route

@@ -80,3 +80,30 @@ def notify_topic_name(team: str, environment: str, registry: TeamRegistry | None
 
 def page_topic_name(team: str, environment: str) -> str:
     return f"golden-path-{team}-{environment}-page"
+
+
+class RoutePlan(_Model):
+    """What a team stack creates in one account and environment."""
+
+    notify_topic: str | None  # None: the team's existing topic is used
+    emails: list[str]
+    page_topic: str | None  # only in production, and only with a pagerduty route
+    pagerduty_secret: str | None
+
+    @property
+    def empty(self) -> bool:
+        return self.notify_topic is None and self.page_topic is None
+
+
+def route_plan(team: str, environment: str, registry: TeamRegistry) -> RoutePlan:
+    from .resolve import ROUTING
+
+    entry = registry.teams[team]
+    pages = any("page" in r for r in ROUTING[environment].values())
+    return RoutePlan(
+        notify_topic=None if entry.notify.existing_topic
+        else notify_topic_name(team, environment, registry),
+        emails=list(entry.notify.emails),
+        page_topic=page_topic_name(team, environment) if pages and entry.pagerduty else None,
+        pagerduty_secret=entry.pagerduty.integration_url_secret if entry.pagerduty else None,
+    )

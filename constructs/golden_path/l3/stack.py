@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..alerts.registry import TeamRegistry, notify_topic_name, page_topic_name
+from ..alerts.registry import TeamRegistry, route_plan
 from ..cdk import AwsProvider, Construct, TerraformStack
 from ..l2.team_routes import TeamRoutes
 from .application_service import ApplicationService, Resolved, as_resolved
@@ -35,16 +35,10 @@ class TeamStack(TerraformStack):
     def __init__(self, scope: Construct, *, team: str, environment: str, account: str,
                  region: str, teams: TeamRegistry):
         super().__init__(scope, f"team-{team}-{environment}-{account}-{region}")
-        entry = teams.teams[team]
+        plan = route_plan(team, environment, teams)
         self.provider = AwsProvider(self, "aws", region=region, allowed_account_ids=[account])
         self.routes = TeamRoutes(
-            self, "routes", account=account,
-            notify_topic=None if entry.notify.existing_topic
-            else notify_topic_name(team, environment, teams),
-            emails=list(entry.notify.emails),
-            # Only production pages (see the routing matrix).
-            page_topic=page_topic_name(team, environment) if environment == "production"
-            else None,
-            pagerduty_secret=entry.pagerduty.integration_url_secret if entry.pagerduty else None,
+            self, "routes", account=account, notify_topic=plan.notify_topic, emails=plan.emails,
+            page_topic=plan.page_topic, pagerduty_secret=plan.pagerduty_secret,
             tags={"team": team, "environment": environment, "managed-by": "golden-path"})
 
