@@ -66,6 +66,46 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_review(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .review.checkov_scan import checkov_binary, scan
+    from .review.findings import RULES, findings
+    from .review.plan import summarise_plan
+    from .review.report import build, to_json, to_markdown
+    from .review.synth_diff import diff_synth, load_synth
+
+    fail_on = [r for r in (args.fail_on or "").split(",") if r]
+    unknown = [r for r in fail_on if r not in RULES and r != "checkov-new-failures"]
+    if unknown:
+        from .errors import Problem, SpecError
+
+        raise SpecError(Problem(("--fail-on",), ",".join(unknown),
+                                f"unknown rule; rules: {', '.join([*RULES, 'checkov-new-failures'])}"))
+    diffs, found = [], []
+    if args.head:
+        diffs = diff_synth(load_synth(args.base) if args.base else {}, load_synth(args.head))
+        found = findings(diffs)
+    plans = []
+    for path in args.plan or []:
+        summary, plan_found = summarise_plan(path)
+        plans.append(summary)
+        found += plan_found
+    checkov_new = None
+    if args.checkov and args.head:
+        binary = checkov_binary()
+        if binary is None:
+            print("golden-path: checkov is not installed (make setup installs it into .tools)",
+                  file=sys.stderr)
+            return 2
+        head = scan(args.head, binary)
+        base = scan(args.base, binary) if args.base and Path(args.base, "stacks").is_dir() else set()
+        checkov_new = {(s, c, r) for s, c, r in head if (s, c, r) not in base}
+    review = build(diffs, plans, found, checkov_new, fail_on)
+    print(to_json(review) if args.format == "json" else to_markdown(review), end="")
+    return 1 if review.fired else 0
+
+
 def _teams(args: argparse.Namespace):
     from .alerts.registry import TeamRegistry
     from .synth import find_teams
@@ -87,6 +127,14 @@ def parser() -> argparse.ArgumentParser:
     y.add_argument("--out", default="cdktf.out", help="output directory (default: cdktf.out)")
     y.add_argument("--teams", help="team registry (default: teams.yaml in or above the paths)")
     y.set_defaults(func=_cmd_synth)
+    r = sub.add_parser("review", help="review a change: two synth outputs and/or plan JSON")
+    r.add_argument("--base", help="synth output of the base branch (cdktf.out)")
+    r.add_argument("--head", help="synth output of the pull request (cdktf.out)")
+    r.add_argument("--plan", action="append", help="terraform show -json output (repeatable)")
+    r.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    r.add_argument("--fail-on", help="comma-separated rules that fail the check (exit 1)")
+    r.add_argument("--checkov", action="store_true", help="scan head (and base) with checkov")
+    r.set_defaults(func=_cmd_review)
     return p
 
 
