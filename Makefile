@@ -16,7 +16,10 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: setup synth test lint bench clean
 
-setup: $(VENV)/.installed $(CDKTF)
+CHECKOV := $(TOOLS)/checkov/bin/checkov
+CHECKOV_VERSION := 3.3.30
+
+setup: $(VENV)/.installed $(CDKTF) $(CHECKOV)
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +33,12 @@ $(CDKTF):
 	@mkdir -p $(TOOLS)
 	@test -f $(TOOLS)/package.json || echo '{"name":"golden-path-tools","private":true}' > $(TOOLS)/package.json
 	@npm install --prefix $(TOOLS) --silent --no-audit --no-fund cdktf-cli@$(CDKTF_CLI_VERSION) >/dev/null
+
+# checkov (security scan in `golden-path review`) in its own venv: its pins stay out of ours.
+$(CHECKOV):
+	@echo "golden-path: installing checkov $(CHECKOV_VERSION) into $(TOOLS)/checkov"
+	@$(PYTHON) -m venv $(TOOLS)/checkov
+	@$(TOOLS)/checkov/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 
 # The real cdktf CLI runs examples/app.py (see cdktf.json) and writes cdktf.out/.
 synth: setup

@@ -19,6 +19,8 @@ CDKTF_CLI = ROOT / ".tools" / "node_modules" / ".bin" / "cdktf"
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 
+#: Where a filesystem mirror of hashicorp/aws may be (GOLDEN_PATH_TF_MIRROR first).
+MIRROR_CANDIDATES = [os.environ.get("GOLDEN_PATH_TF_MIRROR", ""), "/opt/tf-plugins"]
 ACCOUNT = "123456789012"
 VALID_WEB: dict = {
     "name": "billing-api",

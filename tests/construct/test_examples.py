@@ -121,7 +121,7 @@ def test_example_snapshot(example_stacks, name, snapshot):
 
 # ---- offline Terraform --------------------------------------------------------------
 
-MIRROR_CANDIDATES = [os.environ.get("GOLDEN_PATH_TF_MIRROR", ""), "/opt/tf-plugins"]
+from conftest import MIRROR_CANDIDATES  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -103,14 +103,16 @@ def _walk(path: str, b: Any, a: Any) -> list[AttrChange]:
     if isinstance(b, dict) and isinstance(a, dict):
         return [c for k in sorted(set(b) | set(a), key=str)
                 for c in _walk(f"{path}.{k}", b.get(k), a.get(k))]
-    if isinstance(b, list) and isinstance(a, list) and len(b) == len(a):
-        named = all(isinstance(x, dict) and "name" in x for x in b + a)
-        if named:  # container definitions, env vars: match by name, not position
-            bm, am = {x["name"]: x for x in b}, {x["name"]: x for x in a}
-            return [c for k in sorted(set(bm) | set(am))
-                    for c in _walk(f"{path}[{k}]", bm.get(k), am.get(k))]
-        return [c for i, (x, y) in enumerate(zip(b, a, strict=True))
-                for c in _walk(f"{path}[{i}]", x, y)]
+    if isinstance(b, list) and isinstance(a, list):
+        # Container definitions and env vars by name, IAM statements by Sid: not by position.
+        for key in ("name", "Sid"):
+            if b + a and all(isinstance(x, dict) and key in x for x in b + a):
+                bm, am = {x[key]: x for x in b}, {x[key]: x for x in a}
+                return [c for k in sorted(set(bm) | set(am))
+                        for c in _walk(f"{path}[{k}]", bm.get(k), am.get(k))]
+        if len(b) == len(a):
+            return [c for i, (x, y) in enumerate(zip(b, a, strict=True))
+                    for c in _walk(f"{path}[{i}]", x, y)]
     return [AttrChange(path, b, a)]
 
 
