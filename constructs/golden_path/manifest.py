@@ -68,6 +68,15 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], dups: list[Proble
             _walk(item, path + (i,), lines, dups, file)
 
 
+def resolve_service(spec: AnySpec, today=None):
+    """Resolve a spec of any runtime: a ResolvedService (ECS) or a ResolvedFunction."""
+    from .resolve import resolve
+    from .resolve_lambda import resolve_function
+
+    return (resolve_function(spec, today) if isinstance(spec, LambdaSpec)
+            else resolve(spec, today))
+
+
 def load_service(path: str | FsPath) -> AnySpec:
     """Load and validate one service.yaml; errors carry file and line."""
     data, lines = read_yaml(path)

@@ -11,10 +11,9 @@ from pathlib import Path
 from .alerts.registry import TeamRegistry, route_plan
 from .alerts.resolve import resolve_alarms
 from .errors import Problem, SpecError
-from .manifest import load_service, source_of
-from .resolve import ResolvedService, resolve
-from .resolve_lambda import ResolvedFunction, resolve_function
-from .spec_lambda import LambdaSpec
+from .manifest import load_service, resolve_service, source_of
+from .resolve import ResolvedService
+from .resolve_lambda import ResolvedFunction
 from .telemetry.render import render_collector_config, render_router_config
 
 Resolved = ResolvedService | ResolvedFunction
@@ -49,12 +48,9 @@ def find_teams(paths: Iterable[str | os.PathLike]) -> TeamRegistry | None:
 def resolve_located(spec, teams: TeamRegistry | None = None) -> Resolved:
     """Resolve, render and route alarms (any runtime), with file:line on errors."""
     try:
-        if isinstance(spec, LambdaSpec):
-            service = resolve_function(spec)
-            render_collector_config(service)
-        else:
-            service = resolve(spec)
-            render_collector_config(service)
+        service = resolve_service(spec)
+        render_collector_config(service)
+        if isinstance(service, ResolvedService):
             render_router_config(service)
         resolve_alarms(service, teams)
         return service

@@ -7,7 +7,7 @@ import yaml
 
 from golden_path import ServiceSpec, resolve
 from golden_path.telemetry.render import (
-    CollectorConfigError,
+    ConfigCheckError,
     check_collector_config,
     render_collector_config,
     templates_dir,
@@ -59,5 +59,5 @@ def test_templates_are_found():
 ])
 def test_checker_rejects_broken_configs(config, mutate, message):
     mutate(config)
-    with pytest.raises(CollectorConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(ConfigCheckError, match=message.replace("[", r"\[").replace("]", r"\]")):
         check_collector_config(config)

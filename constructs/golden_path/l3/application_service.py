@@ -7,10 +7,9 @@ from typing import Any
 
 from ..alerts.registry import TeamRegistry
 from ..cdk import Construct
-from ..manifest import AnySpec, parse_service
-from ..resolve import ResolvedService, resolve
-from ..resolve_lambda import ResolvedFunction, resolve_function
-from ..spec_lambda import LambdaSpec
+from ..manifest import AnySpec, parse_service, resolve_service
+from ..resolve import ResolvedService
+from ..resolve_lambda import ResolvedFunction
 
 Resolved = ResolvedService | ResolvedFunction
 
@@ -19,8 +18,7 @@ def as_resolved(spec: AnySpec | Mapping[str, Any] | Resolved) -> Resolved:
     """Validate and resolve a spec given in any of the accepted forms."""
     if isinstance(spec, (ResolvedService, ResolvedFunction)):
         return spec
-    spec = parse_service(dict(spec) if isinstance(spec, Mapping) else spec)
-    return resolve_function(spec) if isinstance(spec, LambdaSpec) else resolve(spec)
+    return resolve_service(parse_service(dict(spec) if isinstance(spec, Mapping) else spec))
 
 
 class ApplicationService(Construct):

@@ -16,7 +16,6 @@ from . import sidecars
 from .distributions import distribution
 from .policy import ELB_HEALTH_CHECKER, keys_pattern, level_pattern
 from .render_check import (  # noqa: F401  (re-exported for callers and tests)
-    CollectorConfigError,
     ConfigCheckError,
     check_collector_config,
     check_fluent_bit_config,

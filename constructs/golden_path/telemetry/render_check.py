@@ -12,8 +12,6 @@ class ConfigCheckError(ValueError):
     """A rendered config the sidecar would refuse: a bug in a template, not in a spec."""
 
 
-CollectorConfigError = ConfigCheckError
-
 
 def check_collector_config(config: dict[str, Any], first: str | None = "memory_limiter",
                            last: str = "batch") -> None:
