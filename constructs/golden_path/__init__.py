@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problem, SpecError
-from .manifest import load_service
-from .resolve import ResolvedService, resolve
-from .spec import ServiceSpec
+from .load.service_file import load_service, load_service_file
+from .resolve import ResolvedFunction, ResolvedService, resolve, resolve_service
+from .spec import LambdaSpec, ServiceSpec
 
 if TYPE_CHECKING:
     from .l3.application_service import ApplicationService
@@ -19,13 +19,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApplicationService",
+    "LambdaSpec",
     "Problem",
+    "ResolvedFunction",
     "ResolvedService",
     "ServiceSpec",
     "ServiceStack",
     "SpecError",
     "load_service",
+    "load_service_file",
     "resolve",
+    "resolve_service",
 ]
 __version__ = "0.1.0"
 

@@ -72,6 +72,9 @@ from cdktf_cdktf_provider_aws.lambda_function import (  # noqa: E402
     LambdaFunctionLoggingConfig,
     LambdaFunctionVpcConfig,
 )
+from cdktf_cdktf_provider_aws.lambda_function_recursion_config import (  # noqa: E402
+    LambdaFunctionRecursionConfig,
+)
 from cdktf_cdktf_provider_aws.lambda_function_url import LambdaFunctionUrl  # noqa: E402
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission  # noqa: E402
 from cdktf_cdktf_provider_aws.lb_listener_rule import (  # noqa: E402
@@ -128,6 +131,7 @@ __all__ = [
     "CloudwatchEventTarget",
     "LambdaEventSourceMapping",
     "LambdaFunction",
+    "LambdaFunctionRecursionConfig",
     "LambdaFunctionEnvironment",
     "LambdaFunctionEphemeralStorage",
     "LambdaFunctionLoggingConfig",

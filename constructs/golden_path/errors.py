@@ -8,7 +8,7 @@ library raises for bad input.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -93,12 +93,31 @@ class SpecError(ValueError):
         """The same problems with file and the line of the closest known path."""
         return SpecError([_locate(p, file, lines) for p in self.problems])
 
+    def placed(self, origins: Mapping[Path, Any]) -> SpecError:
+        """The same problems placed where their value came from.
+
+        ``origins`` maps field paths to objects with ``file`` and ``line`` (see
+        ``load/provenance.py``); a path without one takes its closest parent's.
+        Problems that already know their file keep it.
+        """
+        return SpecError([p if p.file else _place(p, origins) for p in self.problems])
+
 
 def _locate(problem: Problem, file: str, lines: dict[Path, int]) -> Problem:
     path = problem.path
     while path and path not in lines:
         path = path[:-1]
     return replace(problem, file=file, line=lines.get(path, 1))
+
+
+def _place(problem: Problem, origins: Mapping[Path, Any]) -> Problem:
+    path = problem.path
+    while path and path not in origins:
+        path = path[:-1]
+    origin = origins.get(path)
+    if origin is None:
+        return problem
+    return replace(problem, file=origin.file, line=origin.line)
 
 
 def collect(problems: Iterable[Problem]) -> None:

@@ -9,9 +9,9 @@ from golden_path import SpecError
 from golden_path.alerts.dashboard import dashboard_body
 from golden_path.alerts.registry import TeamRegistry
 from golden_path.alerts.resolve import resolve_alarms, routes
-from golden_path.manifest import parse_service
+from golden_path.load.service_file import parse_service
 from golden_path.resolve import resolve
-from golden_path.resolve_lambda import resolve_function
+from golden_path.resolve.lambda_ import resolve_function
 
 ACCT = "123456789012"
 NOTIFY = "arn:aws:sns:eu-west-1:123456789012:golden-path-{team}-{env}-notify"

@@ -81,8 +81,8 @@ def test_missing_file(tmp_path, capsys):
 
 
 def test_spec_resolve_render_do_not_import_cdktf():
-    code = ("import sys, golden_path, golden_path.synth, golden_path.cli, golden_path.containers, "
-            "golden_path.policies; from golden_path.synth import load_all; "
+    code = ("import sys, golden_path, golden_path.synth, golden_path.cli, golden_path.resolve.containers, "
+            "golden_path.resolve.policies; from golden_path.synth import load_all; "
             "load_all(['examples']); "
             "bad = [m for m in sys.modules if m.split('.')[0] in "
             "('cdktf', 'constructs', 'cdktf_cdktf_provider_aws', 'jsii')]; "

@@ -7,7 +7,7 @@ import yaml
 
 from ecs_shape import register_task_definition_errors
 from golden_path import ServiceSpec, resolve
-from golden_path.containers import container_definitions, volumes
+from golden_path.resolve.containers import container_definitions, volumes
 from golden_path.telemetry.render import render_collector_config, render_router_config
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from golden_path import ServiceSpec, resolve
-from golden_path.policies import ecs_tasks_trust, execution_role_statements, task_role_statements
+from golden_path.resolve.policies import ecs_tasks_trust, execution_role_statements, task_role_statements
 
 ACCT = "123456789012"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from golden_path import ServiceSpec, resolve
-from golden_path.resolve import shorten
+from golden_path.resolve.common import shorten
 from golden_path.spec import FARGATE_SIZES
 
 

@@ -350,8 +350,8 @@ def test_oversized_config_is_a_spec_error(web):
 @pytest.mark.parametrize("path", example_files(), ids=lambda p: f"{p.parent.name}-{p.stem}")
 def test_example_configs_snapshot(path, snapshot):
     from golden_path import load_service
-    from golden_path.resolve_lambda import resolve_function
-    from golden_path.spec_lambda import LambdaSpec
+    from golden_path.resolve.lambda_ import resolve_function
+    from golden_path.spec.lambda_ import LambdaSpec
 
     spec = load_service(path)
     if isinstance(spec, LambdaSpec):

@@ -23,7 +23,7 @@ from typing import Annotated
 from pydantic import Field
 
 from ..errors import Problem, SpecError
-from ..model_base import _Model
+from ..spec.base import _Model
 
 TeamName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*[a-z0-9]$", max_length=32)]
 
@@ -49,8 +49,8 @@ class TeamRegistry(_Model):
 
     @classmethod
     def load(cls, path: str | Path) -> TeamRegistry:
-        from ..manifest import read_yaml
-        from ..validation import pydantic_problems
+        from ..load.yaml_source import read_yaml
+        from ..spec.validation import pydantic_problems
 
         data, lines = read_yaml(path)
         try:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ..errors import MISSING, Problem
-from ..model_base import _Model
+from ..spec.base import _Model
 
 Severity = Literal["critical", "warning", "info"]
 Comparison = Literal[

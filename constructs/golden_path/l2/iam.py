@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..cdk import Construct, IamRole, IamRolePolicy, literal
-from ..policies import document
+from ..resolve.policies import document
 
 
 def wildcard_actions(statements: list[dict[str, Any]]) -> list[str]:
@@ -26,11 +26,13 @@ class ServiceRole(Construct):
     :param trust_policy: the assume-role policy document.
     :param statements: the inline policy's statements; none means no inline policy.
     :param wildcard_reason: required when any action contains ``*``.
+    :param permissions_boundary: managed policy ARN that caps what the role may ever do.
     """
 
     def __init__(self, scope: Construct, id: str, *, name: str, trust_policy: dict[str, Any],
                  statements: list[dict[str, Any]], description: str = "",
-                 wildcard_reason: str | None = None, tags: dict[str, str] | None = None):
+                 wildcard_reason: str | None = None, tags: dict[str, str] | None = None,
+                 permissions_boundary: str | None = None):
         super().__init__(scope, id)
         if len(name) > 64:
             raise ValueError(f"IAM role name '{name}' is {len(name)} characters; the limit is 64")
@@ -44,6 +46,7 @@ class ServiceRole(Construct):
             description=description or None,
             assume_role_policy=literal(json.dumps(trust_policy, indent=2)),
             max_session_duration=3600,
+            permissions_boundary=permissions_boundary,
             tags=tags,
         )
         self.policy = None

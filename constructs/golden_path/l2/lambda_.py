@@ -10,6 +10,7 @@ from ..cdk import (
     LambdaFunctionEnvironment,
     LambdaFunctionEphemeralStorage,
     LambdaFunctionLoggingConfig,
+    LambdaFunctionRecursionConfig,
     LambdaFunctionVpcConfig,
 )
 
@@ -30,6 +31,10 @@ class Function(Construct):
     Logs go to ``log_group`` (created by the caller, so its retention is ours, not
     Lambda's implicit never-expire group) as JSON, filtered by
     ``application_log_level`` and ``system_log_level`` (WARN drops START/END/REPORT).
+
+    Its recursion guard is set explicitly to ``Terminate``: a loop through SQS, SNS
+    or S3 that Lambda detects is stopped after about 16 rounds instead of running up
+    the bill (``recursion_config``; see the README's fleet checks).
     """
 
     def __init__(self, scope: Construct, id: str, *, name: str, role_arn: str, code: Code,
@@ -78,3 +83,6 @@ class Function(Construct):
             tags=tags,
             depends_on=depends_on,
         )
+        self.recursion_config = LambdaFunctionRecursionConfig(
+            self, "recursion_config", function_name=self.function.function_name,
+            recursive_loop="Terminate")

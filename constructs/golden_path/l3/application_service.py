@@ -7,11 +7,9 @@ from typing import Any
 
 from ..alerts.registry import TeamRegistry
 from ..cdk import Construct
-from ..manifest import AnySpec, parse_service, resolve_service
-from ..resolve import ResolvedService
-from ..resolve_lambda import ResolvedFunction
-
-Resolved = ResolvedService | ResolvedFunction
+from ..load.service_file import parse_service
+from ..resolve import Resolved, ResolvedFunction, ResolvedService, resolve_service
+from ..spec import AnySpec
 
 
 def as_resolved(spec: AnySpec | Mapping[str, Any] | Resolved) -> Resolved:

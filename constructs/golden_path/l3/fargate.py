@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import containers, policies
+from ..resolve import containers, policies
 from ..cdk import Construct, TerraformOutput
 from ..l2.autoscaling import ServiceAutoscaling
 from ..l2.config import ConfigParameter
@@ -11,7 +11,7 @@ from ..l2.iam import ServiceRole
 from ..l2.load_balancing import LoadBalancerTarget
 from ..l2.logs import LogGroup
 from ..l2.network import TaskSecurityGroup
-from ..resolve import ResolvedService
+from ..resolve.ecs import ResolvedService
 from ..telemetry import sidecars
 from ..telemetry.render import (
     render_collector_config,
@@ -54,13 +54,15 @@ def build_fargate(self: Construct, svc: ResolvedService) -> None:
         self, "execution_role", name=names.execution_role, trust_policy=trust,
         statements=policies.execution_role_statements(svc),
         description=f"ECS starts {names.service}: image pull, sidecar logs, injected secrets",
-        tags=tags)
+        tags=tags,
+        permissions_boundary=svc.permissions_boundary)
     reasons = [s.wildcard_reason for s in svc.spec.iam if s.wildcard_reason]
     self.task_role = ServiceRole(
         self, "task_role", name=names.task_role, trust_policy=trust,
         statements=policies.task_role_statements(svc),
         description=f"What {names.service} itself may do (team {svc.spec.team})",
-        wildcard_reason="; ".join(reasons) or None, tags=tags)
+        wildcard_reason="; ".join(reasons) or None, tags=tags,
+        permissions_boundary=svc.permissions_boundary)
 
     self.container_definitions = containers.container_definitions(
         svc, self.collector_config_text, self.router_config_text,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 
-from .. import policies
+from ..resolve import policies
 from ..cdk import Construct, TerraformOutput
 from ..l2.config import ConfigObject
 from ..l2.iam import ServiceRole
 from ..l2.lambda_ import Code, Function
 from ..l2.lambda_triggers import FunctionUrlTrigger, HttpApiRoute, QueueTrigger, ScheduleTrigger
 from ..l2.logs import LogGroup
-from ..resolve_lambda import CONFIG_DIGEST_VARIABLE, ResolvedFunction
+from ..resolve.lambda_ import CONFIG_DIGEST_VARIABLE, ResolvedFunction
 from ..telemetry.render import render_collector_config
 
 
@@ -30,7 +30,8 @@ def build_lambda(self: Construct, fn: ResolvedFunction) -> None:
         self, "role", name=names.role, trust_policy=policies.lambda_trust(fn),
         statements=policies.function_role_statements(fn),
         description=f"What {names.function} may do (team {spec.team})",
-        wildcard_reason="; ".join(reasons) or None, tags=tags)
+        wildcard_reason="; ".join(reasons) or None, tags=tags,
+        permissions_boundary=fn.permissions_boundary)
 
     digest = hashlib.sha256(self.collector_config_text.encode()).hexdigest()
     s3, layers = spec.code.s3, fn.layers

@@ -24,7 +24,8 @@ class ServiceStack(TerraformStack):
         resolved = as_resolved(spec)
         super().__init__(scope, id or resolved.stack_name)
         self.provider = AwsProvider(self, "aws", region=resolved.region,
-                                    allowed_account_ids=[resolved.account])
+                                    allowed_account_ids=[resolved.account],
+                                    default_tags=_default_tags(resolved.default_tags))
         self.service = ApplicationService(self, "service", resolved, teams=teams)
 
 
@@ -33,12 +34,18 @@ class TeamStack(TerraformStack):
     ``team-<team>-<environment>-<account>-<region>``; deploy it before the services."""
 
     def __init__(self, scope: Construct, *, team: str, environment: str, account: str,
-                 region: str, teams: TeamRegistry):
+                 region: str, teams: TeamRegistry, default_tags: dict[str, str] | None = None):
         super().__init__(scope, f"team-{team}-{environment}-{account}-{region}")
         plan = route_plan(team, environment, teams)
-        self.provider = AwsProvider(self, "aws", region=region, allowed_account_ids=[account])
+        self.provider = AwsProvider(self, "aws", region=region, allowed_account_ids=[account],
+                                    default_tags=_default_tags(default_tags))
         self.routes = TeamRoutes(
             self, "routes", account=account, notify_topic=plan.notify_topic, emails=plan.emails,
             page_topic=plan.page_topic, pagerduty_secret=plan.pagerduty_secret,
             tags={"team": team, "environment": environment, "managed-by": "golden-path"})
 
+
+
+def _default_tags(tags: dict[str, str] | None) -> list[dict] | None:
+    """The platform's tags on every resource of the stack (provider ``default_tags``)."""
+    return [{"tags": dict(sorted(tags.items()))}] if tags else None

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..environments import LOG_LEVELS, Profile
+from ..spec.environments import LOG_LEVELS, Profile
 from ..errors import Problem
-from ..spec_common import ServiceBase
+from ..spec.common import ServiceBase
 
 #: One seed for the whole fleet: every collector keeps or drops the same trace ids,
 #: so a trace that crosses services is kept or dropped as a whole.

@@ -10,8 +10,8 @@ import jinja2
 import yaml
 
 from ..errors import Problem, SpecError
-from ..resolve import ResolvedService
-from ..resolve_lambda import ResolvedFunction
+from ..resolve.ecs import ResolvedService
+from ..resolve.lambda_ import ResolvedFunction
 from . import sidecars
 from .distributions import distribution
 from .policy import ELB_HEALTH_CHECKER, keys_pattern, level_pattern

@@ -16,8 +16,8 @@ from pydantic import (
     Field,
 )
 
-from .errors import MISSING, Problem
-from .spec_common import (  # noqa: F401  (re-exported: the spec's public names)
+from ..errors import MISSING, Problem
+from .common import (  # noqa: F401  (re-exported: the spec's public names)
     ARN_PATTERNS,
     ClusterArn,
     Environment,
@@ -87,6 +87,13 @@ class Network(_Model):
     )
 
 
+class Overlap(_Model):
+    """An intended overlap with another service's listener rule (e.g. a catch-all)."""
+
+    service: ServiceName
+    reason: str = Field(min_length=3, description="Why both rules may match: which one wins and why.")
+
+
 class LoadBalancer(_Model):
     """Web only: attach to an existing ALB listener with a host and/or path rule."""
 
@@ -95,6 +102,9 @@ class LoadBalancer(_Model):
     hosts: list[str] = Field(default_factory=list, max_length=5)
     paths: list[Annotated[str, Field(pattern=r"^/")]] = Field(default_factory=list, max_length=5)
     priority: int = Field(ge=1, le=50000)
+    overlaps: list[Overlap] = Field(
+        default_factory=list, max_length=10,
+        description="Services whose rules on this listener may match the same requests, on purpose.")
 
 
 class ServiceSpec(ServiceBase):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .resolve import ResolvedService
-from .resolve_lambda import ResolvedFunction
+from .ecs import ResolvedService
+from .lambda_ import ResolvedFunction
 
 Statement = dict[str, Any]
 

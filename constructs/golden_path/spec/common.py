@@ -4,6 +4,7 @@ regexes, IAM statements and the telemetry block."""
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -16,11 +17,12 @@ from pydantic import (
     ValidationError,
 )
 
-from .alerts.spec import Alerts, alerts_problems
-from .errors import Problem, SpecError, collect
-from .model_base import _Model
+from ..alerts.spec import Alerts, alerts_problems
+from ..errors import Problem, SpecError, collect
+from .base import _Model
 
 Environment = Literal["sandbox", "staging", "production"]
+ENVIRONMENTS: tuple[str, ...] = typing.get_args(Environment)
 LogLevel = Literal["debug", "info", "warn", "error"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
@@ -143,6 +145,19 @@ class IamStatement(_Model):
     wildcard_reason: str | None = Field(
         None, description="Required when an action contains '*': why nothing narrower works."
     )
+    loop_reason: str | None = Field(
+        None, min_length=3,
+        description="Acknowledges a call loop through this statement (see fleet checks): why it ends.")
+
+
+class Call(_Model):
+    """A service of the fleet this one calls directly (HTTP), for the call graph."""
+
+    service: ServiceName
+    via: Literal["http", "sns", "events", "other"] = Field(
+        "http", description="How: directly over HTTP, or through a topic, a bus or other means.")
+    loop_reason: str | None = Field(
+        None, min_length=3, description="Acknowledges a call loop through this call: why it ends.")
 
 
 class Incident(_Model):
@@ -193,11 +208,16 @@ class ServiceBase(_Model):
         default_factory=dict
     )
     iam: list[IamStatement] = Field(default_factory=list)
+    calls: list[Call] = Field(
+        default_factory=list, max_length=50,
+        description="Services of the fleet this one calls over HTTP (for the call graph).")
     telemetry: Telemetry
     alerts: Alerts = Field(default_factory=Alerts)
 
-    # (file, {field path: line}) when loaded from YAML; used to place errors.
-    _source: tuple[str, dict] | None = PrivateAttr(None)
+    # {field path: Origin} when loaded from YAML; used to place errors (load/provenance.py).
+    _source: dict | None = PrivateAttr(None)
+    # The platform environment of a fleet-form file (load/platform.py PlatformContext).
+    _platform: Any = PrivateAttr(None)
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]):

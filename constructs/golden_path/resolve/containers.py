@@ -22,9 +22,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .resolve import ResolvedService
-from .telemetry import sidecars as sc
-from .telemetry.render import (
+from .ecs import ResolvedService
+from ..telemetry import sidecars as sc
+from ..telemetry.render import (
     FLUENT_BIT_BUFFER_PATH,
     PARSERS_FILE,
     PARSERS_TEXT,

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import MISSING, Problem
+from ..errors import MISSING, Problem
 
 _TYPE_HINTS = {
     "int_parsing": "expected a whole number",

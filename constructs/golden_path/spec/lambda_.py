@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from .errors import MISSING, Problem
-from .spec_common import Image, SecurityGroupId, ServiceBase, SubnetId, _Model
+from ..errors import MISSING, Problem
+from .common import Image, SecurityGroupId, ServiceBase, SubnetId, _Model
 
 LanguageRuntime = Literal["nodejs20.x", "nodejs22.x", "python3.12", "python3.13", "java21"]
 

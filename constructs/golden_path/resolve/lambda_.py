@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from .environments import Profile, profile
-from .errors import Problem, collect
-from .resolve import IAM_ROLE_NAME_MAX, MANAGED_BY, secret_base, shorten
-from .spec_lambda import LambdaSpec, language_family
-from .telemetry.lambda_layers import LayerChoice, LayerUnavailable, layers_for
-from .telemetry.policy import (
+from ..spec.environments import Profile, profile
+from ..errors import Problem, collect
+from .common import IAM_ROLE_NAME_MAX, MANAGED_BY, platform_settings, secret_base, shorten
+from ..spec.lambda_ import LambdaSpec, language_family
+from ..telemetry.lambda_layers import LayerChoice, LayerUnavailable, layers_for
+from ..telemetry.policy import (
     TelemetryPolicy,
     sdk_environment,
     service_version,
@@ -76,6 +76,9 @@ class ResolvedFunction:
     secret_arns: tuple[str, ...]
     parameter_arns: tuple[str, ...]
     tags: dict[str, str] = field(default_factory=dict)
+    #: From platform.yaml (fleet form): the boundary every role carries, provider default tags.
+    permissions_boundary: str | None = None
+    default_tags: dict[str, str] = field(default_factory=dict)
 
     kind = "lambda"
 
@@ -150,6 +153,7 @@ def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFun
         parameter_arns=tuple(sorted({a for a in spec.secrets.values() if ":ssm:" in a})),
         tags={"team": spec.team, "service": spec.name, "environment": spec.environment,
               "managed-by": MANAGED_BY},
+        **platform_settings(spec),
     )
     environment = _environment(partial, problems)
     collect(problems)

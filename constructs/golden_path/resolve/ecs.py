@@ -7,42 +7,37 @@ may touch. The constructs only translate a ``ResolvedService`` into resources.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from .environments import Profile, profile
-from .errors import Problem, SpecError, collect
-from .spec import ARN_PATTERNS, ServiceSpec
-from .telemetry import sidecars
-from .telemetry.distributions import distribution
-from .telemetry.policy import (
+from ..spec.environments import Profile, profile
+from ..errors import Problem, collect
+from ..spec.ecs import ARN_PATTERNS, ServiceSpec
+from .common import (
+    IAM_ROLE_NAME_MAX,
+    LOG_GROUP_NAME_MAX,
+    MANAGED_BY,
+    SECURITY_GROUP_NAME_MAX,
+    TARGET_GROUP_NAME_MAX,
+    platform_settings,
+    secret_base,
+    shorten,
+)
+from ..telemetry import sidecars
+from ..telemetry.distributions import distribution
+from ..telemetry.policy import (
     TelemetryPolicy,
     sdk_environment,
     service_version,
     telemetry_policy,
 )
 
-MANAGED_BY = "golden-path"
-# AWS name limits enforced here (the provider would only fail at apply time).
-TARGET_GROUP_NAME_MAX = 32
-IAM_ROLE_NAME_MAX = 64
-SECURITY_GROUP_NAME_MAX = 255
-LOG_GROUP_NAME_MAX = 512
 MIN_APP_MEMORY = 128
 MIN_APP_CPU = 64
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"
 )
-
-
-def shorten(name: str, limit: int) -> str:
-    """``name`` if it fits, else a prefix plus a stable 6-hex hash of the full name."""
-    if len(name) <= limit:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:6]
-    return f"{name[: limit - 7].rstrip('-')}-{digest}"
 
 
 @dataclass(frozen=True)
@@ -125,6 +120,9 @@ class ResolvedService:
     #: The app image's ECR repository ARN (None for public registries).
     image_repository_arn: str | None
     tags: dict[str, str] = field(default_factory=dict)
+    #: From platform.yaml (fleet form): the boundary every role carries, provider default tags.
+    permissions_boundary: str | None = None
+    default_tags: dict[str, str] = field(default_factory=dict)
 
     def log_group_arn(self, name: str) -> str:
         return f"arn:aws:logs:{self.region}:{self.account}:log-group:{name}"
@@ -223,6 +221,7 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
             "environment": spec.environment,
             "managed-by": MANAGED_BY,
         },
+        **platform_settings(spec),
     )
 
 
@@ -298,11 +297,3 @@ def _app_environment(spec: ServiceSpec, policy: TelemetryPolicy,
                                 f"{key} is set by golden_path so telemetry reaches the sidecar; "
                                 "remove it"))
     return {**spec.variables, **ours}
-
-
-def secret_base(arn: str) -> str:
-    """A Secrets Manager ARN without ECS's ':json-key:stage:version' suffix (for IAM)."""
-    match = ARN_PATTERNS["secret"].match(arn)
-    if not match:
-        raise SpecError.at("secrets", arn, "not a Secrets Manager ARN")
-    return arn[: match.end("name")]

@@ -1,0 +1,73 @@
+"""The fleet: every service file loaded, resolved and checked as a whole.
+
+``load_all`` is what ``golden-path validate``, ``synth`` and ``examples/app.py``
+run: each file is loaded (with platform.yaml for the fleet form), each spec
+resolved and its configs rendered, then the fleet checks (``fleet/checks.py``)
+run across all of them. Every problem of every file is reported at once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from ..alerts.registry import TeamRegistry
+from ..alerts.resolve import resolve_alarms
+from ..errors import Problem, SpecError
+from ..load.discover import discover
+from ..load.platform import LoadedPlatform
+from ..load.service_file import load_service_file, source_of
+from ..resolve import Resolved, ResolvedService, resolve_service
+from ..telemetry.render import render_collector_config, render_router_config
+
+
+def resolve_located(spec, teams: TeamRegistry | None = None) -> Resolved:
+    """Resolve, render and route alarms (any runtime), with file:line on errors."""
+    try:
+        service = resolve_service(spec)
+        render_collector_config(service)
+        if isinstance(service, ResolvedService):
+            render_router_config(service)
+        resolve_alarms(service, teams)
+        return service
+    except SpecError as err:
+        origins = source_of(spec)
+        raise (err.placed(origins) if origins else err) from None
+
+
+def load_all(paths: Iterable[str | os.PathLike], teams: TeamRegistry | None = None,
+             platform: LoadedPlatform | None = None) -> list[Resolved]:
+    """Load, resolve and check every service file; report all problems at once.
+
+    ``platform`` defaults to the platform.yaml beside or above the first path
+    (needed only by files in the fleet form).
+    """
+    from ..load.platform import find_platform
+    from .checks import fleet_problems
+
+    paths = list(paths)
+    if platform is None:
+        platform = find_platform(paths)
+    files = discover(paths)
+    if not files:
+        raise SpecError(Problem((), [str(p) for p in paths], "no service files (*.yaml) found"))
+    problems: list[Problem] = []
+    services: list[Resolved] = []
+    for f in files:
+        if not f.is_file():
+            problems.append(Problem((), str(f), "no such file", str(f)))
+            continue
+        try:
+            specs = load_service_file(f, platform)
+        except SpecError as err:
+            problems += err.problems
+            continue
+        for spec in specs:
+            try:
+                services.append(resolve_located(spec, teams))
+            except SpecError as err:
+                problems += err.problems
+    problems += fleet_problems(services)
+    if problems:
+        raise SpecError(problems)
+    return services

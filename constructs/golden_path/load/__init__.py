@@ -1,0 +1,1 @@
+"""Loading: service files, platform.yaml and teams.yaml -> specs with provenance."""

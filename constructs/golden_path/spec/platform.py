@@ -1,0 +1,140 @@
+"""platform.yaml: what the platform team owns, per environment.
+
+Accounts, regions, the ECS cluster, the network, the shared load-balancer
+listeners, the telemetry vendor, the permissions boundary every golden_path
+role carries, default tags, the state backend, and the org-wide rules (which
+Lambda languages and architectures are allowed). Service files name these
+(``load_balancer.listener: public``) instead of repeating them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from ..errors import MISSING, Problem
+from .base import _Model
+from .common import ARN_PATTERNS, Environment, ListenerArn, SecretArn, SecurityGroupId, SubnetId, VpcId
+from .lambda_ import LanguageRuntime
+
+AccountId = Annotated[str, Field(pattern=r"^\d{12}$")]
+Region = Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+BucketName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+ListenerName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")]
+TagKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9 _.:/=+@-]{1,128}$")]
+_BOUNDARY = r"^arn:aws:iam::(\d{12}):policy/[A-Za-z0-9+=,.@_/-]+$"
+
+
+class Listener(_Model):
+    """A shared ALB listener that web services attach their rules to."""
+
+    arn: ListenerArn
+    security_group_id: SecurityGroupId = Field(description="The load balancer's security group.")
+    domain: str | None = Field(
+        None, pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$",
+        description="Optional: `golden-path new` suggests <service>.<domain> as the host.")
+
+
+class PlatformTelemetry(_Model):
+    endpoint: Annotated[str, Field(pattern=r"^https://[^\s/]+(/\S*)?$")] = Field(
+        description="The vendor's OTLP/HTTP endpoint, https only.")
+    api_key_secret_arn: SecretArn
+    api_key_header: str = Field("api-key", pattern=r"^[A-Za-z0-9-]+$")
+    config_bucket: BucketName | None = Field(
+        None, description="S3 bucket the Lambda collector layer reads its config from.")
+
+
+class StateBackend(_Model):
+    """Where Terraform keeps the state of every stack of this environment."""
+
+    backend: Literal["s3", "local"] = "s3"
+    bucket: BucketName | None = Field(None, description="s3: the state bucket.")
+    region: Region | None = Field(None, description="s3: the bucket's region (default: the environment's).")
+    key_prefix: str = Field("golden-path", pattern=r"^[A-Za-z0-9!_.*'()/-]+$")
+    kms_key_id: str | None = Field(None, description="s3: a KMS key ARN or alias for the state objects.")
+    role_arn: str | None = Field(None, pattern=r"^arn:aws:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$",
+                                 description="s3: a role to assume for state access.")
+    path: str | None = Field(None, description="local: a directory relative to the synth output.")
+
+
+class PlatformEnvironment(_Model):
+    """Everything the platform provides in one environment."""
+
+    account: AccountId
+    region: Region
+    ecs_cluster: str = Field(pattern=r"^[A-Za-z0-9_-]{1,255}$", description="ECS cluster name.")
+    vpc_id: VpcId
+    subnet_ids: list[SubnetId] = Field(min_length=1, description="Private subnets for tasks and functions.")
+    listeners: dict[ListenerName, Listener] = Field(default_factory=dict)
+    telemetry: PlatformTelemetry
+    permissions_boundary: str | None = Field(
+        None, pattern=_BOUNDARY, description="Managed policy ARN every golden_path role carries.")
+    default_tags: dict[TagKey, str] = Field(default_factory=dict)
+    state: StateBackend | None = None
+
+    @property
+    def cluster_arn(self) -> str:
+        return f"arn:aws:ecs:{self.region}:{self.account}:cluster/{self.ecs_cluster}"
+
+    def problems(self) -> list[Problem]:
+        problems: list[Problem] = []
+        add = problems.append
+        where = f"account {self.account} in {self.region}"
+        for name, listener in self.listeners.items():
+            m = ARN_PATTERNS["alb-listener"].match(listener.arn)
+            if (m["account"], m["region"]) != (self.account, self.region):
+                add(Problem(("listeners", name, "arn"), listener.arn,
+                            f"the listener must be in this environment's {where}"))
+        m = ARN_PATTERNS["secret"].match(self.telemetry.api_key_secret_arn)
+        if (m["account"], m["region"]) != (self.account, self.region):
+            add(Problem(("telemetry", "api_key_secret_arn"), self.telemetry.api_key_secret_arn,
+                        f"the key secret must be in this environment's {where}"))
+        if self.permissions_boundary and f"::{self.account}:" not in self.permissions_boundary:
+            add(Problem(("permissions_boundary",), self.permissions_boundary,
+                        f"the boundary policy must be in this environment's account {self.account}"))
+        s = self.state
+        if s is not None:
+            if s.backend == "s3" and not s.bucket:
+                add(Problem(("state", "bucket"), MISSING, "the s3 backend needs the state bucket"))
+            if s.backend == "s3" and s.path:
+                add(Problem(("state", "path"), s.path, "path is for the local backend; remove it"))
+            if s.backend == "local":
+                extra = [k for k in ("bucket", "kms_key_id", "role_arn") if getattr(s, k)]
+                for key in extra:
+                    add(Problem(("state", key), getattr(s, key),
+                                "the local backend takes only path; remove it"))
+                if s.path and (s.path.startswith("/") or ".." in s.path.split("/")):
+                    add(Problem(("state", "path"), s.path,
+                                "a local state path is relative and stays inside the output, "
+                                "e.g. 'state'"))
+        return problems
+
+
+class Rules(_Model):
+    """Org-wide knobs the platform team owns; unset means no restriction."""
+
+    lambda_languages: list[LanguageRuntime] | None = Field(
+        None, description="Lambda runtimes teams may use.")
+    lambda_architectures: list[Literal["x86_64", "arm64"]] | None = Field(
+        None, description="Lambda architectures teams may use.")
+    ecs_architectures: list[Literal["x86_64", "arm64"]] | None = Field(
+        None, description="Fargate architectures teams may use.")
+
+
+class Platform(_Model):
+    """The validated platform.yaml (``defaults`` already merged into each environment)."""
+
+    rules: Rules = Field(default_factory=Rules)
+    environments: dict[Environment, PlatformEnvironment] = Field(min_length=1)
+
+
+class PlatformFile(_Model):
+    """The shape of platform.yaml as written (for the published JSON Schema)."""
+
+    rules: Rules = Field(default_factory=Rules)
+    defaults: dict = Field(
+        default_factory=dict,
+        description="Fields shared by every environment (any environment field); each "
+                    "environment's own values win (deep merge; a list replaces; null clears).")
+    environments: dict[Environment, PlatformEnvironment] = Field(min_length=1)
