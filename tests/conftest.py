@@ -14,6 +14,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+#: The examples as they were before the fleet form: single-environment files (one per
+#: service and environment), kept to show that form still synthesizes unchanged.
+SINGLE_ENV = ROOT / "tests" / "fixtures" / "single-environment"
 CDKTF_CLI = ROOT / ".tools" / "node_modules" / ".bin" / "cdktf"
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")

@@ -1,4 +1,4 @@
-"""The ``golden-path`` command: validate, schema, synth."""
+"""The ``golden-path`` command: validate, synth, explain, graph, new, schema, review."""
 
 from __future__ import annotations
 
@@ -6,39 +6,75 @@ import argparse
 import json
 import sys
 
-from .errors import SpecError
-from .spec import ServiceSpec
+from .errors import Problem, SpecError
 
 EXIT_BAD_INPUT = 2
 
 
-def schema() -> dict:
-    """JSON Schema of service.yaml: an ECS service or (runtime: lambda) a function."""
-    from pydantic import TypeAdapter
+def schema(platform: bool = False) -> dict:
+    """JSON Schema of a service file (either form), or of platform.yaml."""
+    from .spec.schema import platform_schema, service_schema
 
-    from .spec_lambda import LambdaSpec
-
-    doc = TypeAdapter(ServiceSpec | LambdaSpec).json_schema()
-    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    doc["title"] = "golden_path service.yaml"
-    return doc
+    return platform_schema() if platform else service_schema()
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    print(json.dumps(schema(), indent=2))
+    print(json.dumps(schema(args.platform), indent=2))
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .alerts.resolve import resolve_alarms
-    from .synth import load_all
+    from .fleet import load_all
+    from .fleet.graph import build_graph
 
     teams = _teams(args)
-    for service in load_all(args.paths, teams):
+    services = load_all(args.paths, teams, _platform(args))
+    for service in services:
         alarms = resolve_alarms(service, teams)
         pages = sum(a.pages for a in alarms)
         print(f"ok  {service.stack_name}: {describe(service)}, {len(alarms)} alarms "
               f"({pages} paging)")
+    graph, _ = build_graph(services)
+    print(f"fleet: {len(services)} stacks, {len(graph.edges)} calls between services, "
+          f"{len(graph.cycles)} acknowledged loops; listener rules and queues checked")
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from .fleet import resolve_located
+    from .load.explain import explain
+    from .load.service_file import load_service
+
+    spec = load_service(args.file, args.environment, _platform(args) or None)
+    print(explain(resolve_located(spec, _teams(args, [args.file]))), end="")
+    return 0
+
+
+def _cmd_graph(args: argparse.Namespace) -> int:
+    from .fleet import load_all
+    from .fleet.graph import build_graph, to_dot, to_markdown
+
+    services = load_all(args.paths, _teams(args), _platform(args))
+    graph, _ = build_graph(services)
+    print(to_dot(graph) if args.format == "dot" else to_markdown(graph), end="")
+    return 0
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .fleet import load_all
+    from .load.discover import discover
+    from .load.platform import find_platform, load_platform
+    from .scaffold import new_service
+
+    platform = load_platform(args.platform) if args.platform else find_platform([args.out])
+    if platform is None:
+        raise SpecError(Problem(("--platform",), args.out,
+                                "no platform.yaml in or above --out; pass --platform FILE"))
+    existing = load_all([args.out], platform=platform) if discover([args.out]) else []
+    path = new_service(args.name, team=args.team, kind=args.kind, platform=platform,
+                       out_dir=args.out, language=args.language, existing=existing)
+    print(f"wrote {path}: edit it, then `golden-path validate {path}`")
     return 0
 
 
@@ -57,10 +93,11 @@ def describe(service) -> str:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from .synth import load_all, synth
+    from .fleet import load_all
+    from .synth import synth
 
     teams = _teams(args)
-    services = load_all(args.paths, teams)  # every file checked before anything is written
+    services = load_all(args.paths, teams, _platform(args))  # all checked before writing
     stacks = synth(services, args.out, teams)
     print(f"synthesized {len(stacks)} stack(s) into {args.out}: {', '.join(stacks)}")
     return 0
@@ -106,27 +143,62 @@ def _cmd_review(args: argparse.Namespace) -> int:
     return 1 if review.fired else 0
 
 
-def _teams(args: argparse.Namespace):
+def _teams(args: argparse.Namespace, paths=None):
     from .alerts.registry import TeamRegistry
-    from .synth import find_teams
+    from .load.discover import find_teams
 
-    return TeamRegistry.load(args.teams) if args.teams else find_teams(args.paths)
+    if getattr(args, "teams", None):
+        return TeamRegistry.load(args.teams)
+    return find_teams(paths or args.paths)
+
+
+def _platform(args: argparse.Namespace):
+    from .load.platform import load_platform
+
+    return load_platform(args.platform) if getattr(args, "platform", None) else None
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="golden-path", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("schema", help="print the JSON Schema of service.yaml")
+    s = sub.add_parser("schema", help="print the JSON Schema of a service file (or platform.yaml)")
+    s.add_argument("--platform", action="store_true", help="the schema of platform.yaml")
     s.set_defaults(func=_cmd_schema)
-    v = sub.add_parser("validate", help="check service files (and directories of them)")
+
+    def fleet_options(cmd: argparse.ArgumentParser) -> None:
+        cmd.add_argument("--teams", help="team registry (default: teams.yaml in or above the paths)")
+        cmd.add_argument("--platform", metavar="FILE",
+                         help="platform.yaml (default: the one in or above the paths)")
+
+    v = sub.add_parser("validate", help="check service files (and directories of them) as a fleet")
     v.add_argument("paths", nargs="+")
-    v.add_argument("--teams", help="team registry (default: teams.yaml in or above the paths)")
+    fleet_options(v)
     v.set_defaults(func=_cmd_validate)
     y = sub.add_parser("synth", help="synthesize service files into Terraform JSON")
     y.add_argument("paths", nargs="+")
     y.add_argument("--out", default="cdktf.out", help="output directory (default: cdktf.out)")
-    y.add_argument("--teams", help="team registry (default: teams.yaml in or above the paths)")
+    fleet_options(y)
     y.set_defaults(func=_cmd_synth)
+    e = sub.add_parser("explain", help="the effective spec of one service in one environment, "
+                                       "with the origin of every value")
+    e.add_argument("file")
+    e.add_argument("--environment", "-e", help="required for a file with environments:")
+    fleet_options(e)
+    e.set_defaults(func=_cmd_explain)
+    g = sub.add_parser("graph", help="who can call whom in the fleet (Markdown table or DOT)")
+    g.add_argument("paths", nargs="+")
+    g.add_argument("--format", choices=["markdown", "dot"], default="markdown")
+    fleet_options(g)
+    g.set_defaults(func=_cmd_graph)
+    n = sub.add_parser("new", help="write a new service file from platform.yaml")
+    n.add_argument("name")
+    n.add_argument("--team", required=True)
+    n.add_argument("--kind", required=True, help="web, worker or lambda")
+    n.add_argument("--language", help="lambda only (default: the platform's first allowed)")
+    n.add_argument("--out", default=".", help="directory for NAME.yaml (default: .)")
+    n.add_argument("--platform", metavar="FILE",
+                   help="platform.yaml (default: the one in or above --out)")
+    n.set_defaults(func=_cmd_new)
     r = sub.add_parser("review", help="review a change: two synth outputs and/or plan JSON")
     r.add_argument("--base", help="synth output of the base branch (cdktf.out)")
     r.add_argument("--head", help="synth output of the pull request (cdktf.out)")
@@ -144,8 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except SpecError as err:
         count = len(err.problems)
-        print(f"golden-path: {count} problem{'s' if count > 1 else ''} in the service spec:",
-              file=sys.stderr)
+        print(f"golden-path: {count} problem{'s' if count > 1 else ''}:", file=sys.stderr)
         for problem in err.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT

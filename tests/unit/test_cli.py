@@ -14,13 +14,32 @@ from golden_path.cli import main, schema
 def test_schema_describes_service_yaml(capsys):
     assert main(["schema"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["title"] == "golden_path service.yaml"
-    ecs, fn = (doc["$defs"][ref["$ref"].rsplit("/", 1)[1]] for ref in doc["anyOf"])
+    assert doc["title"] == "golden_path service file"
+    ecs, fn, fleet_ecs, fleet_fn = (doc["$defs"][ref["$ref"].rsplit("/", 1)[1]] for ref in doc["anyOf"])
     assert {"name", "team", "environment", "kind", "image", "cpu", "memory", "network",
             "telemetry"} <= set(ecs["required"])
     assert {"runtime", "language", "code", "account_id", "region"} <= set(fn["required"])
     assert ecs["properties"]["environment"]["enum"] == ["sandbox", "staging", "production"]
     assert ecs["additionalProperties"] is False and fn["additionalProperties"] is False
+    # The fleet form: shared fields plus environments; what the platform owns is absent.
+    assert fleet_ecs["required"] == fleet_fn["required"] == ["name", "team", "environments"]
+    assert "environment" not in fleet_ecs["properties"] and "account_id" not in fleet_fn["properties"]
+    assert fleet_ecs["properties"]["environments"]["propertyNames"]["enum"] == [
+        "sandbox", "staging", "production"]
+    lb = doc["$defs"]["FleetLoadBalancer"]["properties"]
+    assert "listener" in lb and "listener_arn" not in lb
+    assert set(doc["$defs"]["FleetNetwork"]["properties"]) == {"security_group_ids"}
+
+
+def test_platform_schema(capsys):
+    assert main(["schema", "--platform"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["title"] == "golden_path platform.yaml"
+    env = doc["$defs"]["PlatformEnvironment"]
+    assert {"account", "region", "ecs_cluster", "vpc_id", "subnet_ids", "telemetry"} <= set(env["required"])
+    assert "required" not in doc["$defs"]["PartialPlatformEnvironment"]
+    assert doc["properties"]["environments"]["propertyNames"]["enum"] == [
+        "sandbox", "staging", "production"]
 
 
 def test_committed_schema_is_current():
@@ -29,6 +48,9 @@ def test_committed_schema_is_current():
 
     committed = json.loads((EXAMPLES / "service.schema.json").read_text())
     assert committed == schema(), "run: golden-path schema > examples/service.schema.json"
+    committed = json.loads((EXAMPLES / "platform.schema.json").read_text())
+    assert committed == schema(platform=True), \
+        "run: golden-path schema --platform > examples/platform.schema.json"
 
 
 def test_validate_examples(capsys):
@@ -36,8 +58,9 @@ def test_validate_examples(capsys):
 
     assert main(["validate", str(EXAMPLES)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 8 and all(line.startswith("ok  ") for line in out)
+    assert len(out) == 13 and all(line.startswith("ok  ") for line in out[:12])
     assert "ok  price-api-production: lambda of team pricing, nodejs22.x arm64" in "\n".join(out)
+    assert out[-1].startswith("fleet: 12 stacks, 9 calls between services, 0 acknowledged loops")
 
 
 def test_validate_bad_file_prints_file_line_and_exits_2(tmp_path, web, capsys):

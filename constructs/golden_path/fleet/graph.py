@@ -1,6 +1,6 @@
 """Who can call whom in the fleet, and the loops in it.
 
-Edges come from the specs, per environment:
+Edges come from the specs, between services of the same environment:
 
 - IAM statements that allow ``sqs:SendMessage``, ``sns:Publish``,
   ``lambda:InvokeFunction`` or ``events:PutEvents`` on a resource another service
@@ -108,12 +108,14 @@ def build_graph(services: list[Resolved]) -> tuple[Graph, list[tuple[Resolved, i
     (service, index, environment) for the caller to report."""
     by_stack = {s.stack_name: s for s in services}
     by_name_env = {(s.spec.name, s.spec.environment): s for s in services}
-    owners: list[tuple[str, str]] = [(arn, s.stack_name) for s in services for arn in owned(s)]
+    owners: dict[str, list[tuple[str, str]]] = {}
+    for s in services:
+        owners.setdefault(s.spec.environment, []).extend((arn, s.stack_name) for arn in owned(s))
     edges: list[Edge] = []
     unknown: list[tuple[Resolved, int, str]] = []
     for s in services:
         for i, action, resource in allowed(s, CALL_ACTIONS):
-            for arn, callee in owners:
+            for arn, callee in owners.get(s.spec.environment, []):
                 if _resource_matches(resource, arn):  # a service calling itself is a loop too
                     file, line = where(s, ("iam", i))
                     edges.append(Edge(s.stack_name, callee, f"{action} {arn}", file, line,
@@ -232,7 +234,7 @@ def to_markdown(graph: Graph) -> str:
     if not graph.edges:
         lines.append("| | | no calls between services of this fleet | | |")
     lines.append("")
-    lines.append(f"{len(graph.nodes)} services, {len(graph.edges)} edges, "
+    lines.append(f"{len(graph.nodes)} stacks, {len(graph.edges)} edges, "
                  f"{len(graph.cycles)} loops ({len(graph.unacknowledged())} not acknowledged)")
     for cycle in graph.cycles:
         lines.append(f"- loop: {describe_cycle(cycle)}")

@@ -147,6 +147,8 @@ def expand(data: Any, lines: dict[Path, int], file: str, platform: LoadedPlatfor
         merged["environment"] = env
         origins[("environment",)] = Origin(file, lines.get(where), f"override:{env}")
         context = platform.context(env)
+        merged = substitute(merged, {"account": context.environment.account,
+                                     "region": context.environment.region, "environment": env})
         try:
             specs.append(_parse(*apply_platform(merged, origins, context), context))
         except SpecError as err:
@@ -154,6 +156,24 @@ def expand(data: Any, lines: dict[Path, int], file: str, platform: LoadedPlatfor
     if problems:
         raise SpecError(problems)
     return specs
+
+
+#: Placeholders a fleet-form file may use in any string value, filled per environment.
+PLACEHOLDERS = ("{account}", "{region}", "{environment}")
+
+
+def substitute(value: Any, values: dict[str, str]) -> Any:
+    """``{account}``, ``{region}`` and ``{environment}`` in strings -> this environment's."""
+    if isinstance(value, str):
+        if "{" in value:
+            for key, replacement in values.items():
+                value = value.replace("{" + key + "}", replacement)
+        return value
+    if isinstance(value, dict):
+        return {k: substitute(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, values) for v in value]
+    return value
 
 
 def _parse(data: Any, origins: Origins, context: PlatformContext | None = None) -> AnySpec:
