@@ -59,9 +59,9 @@ class SpecError(ValueError):
     """A mistake in a service spec (YAML or Python arguments)."""
 
     def __init__(self, problems: Problem | Sequence[Problem]):
-        self.problems: tuple[Problem, ...] = (
-            (problems,) if isinstance(problems, Problem) else tuple(problems)
-        )
+        problems = (problems,) if isinstance(problems, Problem) else tuple(problems)
+        # The same mistake inherited by several environments is reported once.
+        self.problems: tuple[Problem, ...] = tuple({str(p): p for p in problems}.values())
         if not self.problems:
             raise ValueError("SpecError needs at least one problem")
         super().__init__("\n".join(str(p) for p in self.problems))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 from .alerts.registry import TeamRegistry, route_plan
@@ -13,6 +12,7 @@ from .fleet import load_all  # noqa: F401  (the entry point's loading half)
 from .load.discover import discover, find_teams  # noqa: F401
 from .load.platform import find_platform  # noqa: F401
 from .resolve import Resolved
+
 
 def build_app(app, services: list[Resolved], teams: TeamRegistry | None) -> list[str]:
     """A stack per service, and with a registry one per team route (team, env, account,

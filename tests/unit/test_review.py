@@ -83,6 +83,28 @@ def test_telemetry_changes_in_the_collector_config():
                      "masking-removed": "1 masking statement(s) removed"}
 
 
+def test_recursion_guard_changed_or_removed():
+    guard = {"function_name": "${aws_lambda_function.f.function_name}", "recursive_loop": "Terminate"}
+    allow = {**guard, "recursive_loop": "Allow"}
+    found = findings(diff_synth(stack(aws_lambda_function_recursion_config__g=guard),
+                                stack(aws_lambda_function_recursion_config__g=allow)))
+    assert [(f.rule, f.detail) for f in found] == [
+        ("recursion-guard-changed",
+         "recursive_loop Terminate -> Allow: Lambda no longer stops detected loops")]
+    removed = rules(stack(aws_lambda_function_recursion_config__g=guard), stack())
+    assert removed == {"recursion-guard-changed", "destroy"}
+    # A new function with its guard on is not a finding.
+    assert rules(stack(), stack(aws_lambda_function_recursion_config__g=guard)) == set()
+
+
+def test_permissions_boundary_removed():
+    role = {"name": "r", "permissions_boundary": "arn:aws:iam::111122223333:policy/boundary"}
+    found = findings(diff_synth(stack(aws_iam_role__r=role),
+                                stack(aws_iam_role__r={"name": "r"})))
+    assert [(f.rule, f.detail) for f in found] == [
+        ("boundary-changed", "permissions boundary arn:aws:iam::111122223333:policy/boundary -> None")]
+
+
 def test_attribute_diff_parses_json_strings():
     base = stack(aws_ecs_task_definition__t={"container_definitions": json.dumps(
         [{"name": "app", "image": "repo/app:1", "cpu": 256}])})

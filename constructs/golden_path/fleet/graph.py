@@ -128,7 +128,8 @@ def build_graph(services: list[Resolved]) -> tuple[Graph, list[tuple[Resolved, i
             file, line = where(s, ("calls", i))
             edges.append(Edge(s.stack_name, target.stack_name, call.via, file, line,
                               call.loop_reason, ("calls", i)))
-    edges = list(dict.fromkeys(edges))
+    # One edge per statement (or calls entry) and callee: the first action that makes it.
+    edges = list({(e.caller, e.callee, e.path): e for e in reversed(edges)}.values())[::-1]
     return Graph(tuple(sorted(by_stack)), tuple(edges), tuple(_cycles(edges))), unknown
 
 
@@ -138,7 +139,7 @@ def _cycles(edges: list[Edge]) -> list[tuple[Edge, ...]]:
     for e in edges:
         out_edges[e.caller].append(e)
     component = _components(out_edges)
-    seen: set[frozenset[Edge]] = set()
+    seen: set[frozenset[tuple[str, str]]] = set()
     cycles = []
     for e in edges:
         if component.get(e.caller) != component.get(e.callee):
@@ -147,7 +148,7 @@ def _cycles(edges: list[Edge]) -> list[tuple[Edge, ...]]:
         if back is None:
             continue
         cycle = (e, *back)
-        key = frozenset(cycle)
+        key = frozenset((c.caller, c.callee) for c in cycle)
         if key not in seen:
             seen.add(key)
             cycles.append(cycle)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..resolve import containers, policies
 from ..cdk import Construct, TerraformOutput
 from ..l2.autoscaling import ServiceAutoscaling
 from ..l2.config import ConfigParameter
@@ -11,6 +10,7 @@ from ..l2.iam import ServiceRole
 from ..l2.load_balancing import LoadBalancerTarget
 from ..l2.logs import LogGroup
 from ..l2.network import TaskSecurityGroup
+from ..resolve import containers, policies
 from ..resolve.ecs import ResolvedService
 from ..telemetry import sidecars
 from ..telemetry.render import (

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
-from ..resolve import policies
 from ..cdk import Construct, TerraformOutput
 from ..l2.config import ConfigObject
 from ..l2.iam import ServiceRole
 from ..l2.lambda_ import Code, Function
 from ..l2.lambda_triggers import FunctionUrlTrigger, HttpApiRoute, QueueTrigger, ScheduleTrigger
 from ..l2.logs import LogGroup
+from ..resolve import policies
 from ..resolve.lambda_ import CONFIG_DIGEST_VARIABLE, ResolvedFunction
 from ..telemetry.render import render_collector_config
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .ecs import ResolvedService
 from ..telemetry import sidecars as sc
 from ..telemetry.render import (
     FLUENT_BIT_BUFFER_PATH,
@@ -31,6 +30,7 @@ from ..telemetry.render import (
     ROUTER_CONFIG_FILE,
     TELEMETRY_PATH,
 )
+from .ecs import ResolvedService
 
 TMP_VOLUME = "tmp"
 TELEMETRY_VOLUME = "telemetry"

@@ -11,9 +11,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..spec.environments import Profile, profile
 from ..errors import Problem, collect
 from ..spec.ecs import ARN_PATTERNS, ServiceSpec
+from ..spec.environments import Profile, profile
+from ..telemetry import sidecars
+from ..telemetry.distributions import distribution
+from ..telemetry.policy import (
+    TelemetryPolicy,
+    sdk_environment,
+    service_version,
+    telemetry_policy,
+)
 from .common import (
     IAM_ROLE_NAME_MAX,
     LOG_GROUP_NAME_MAX,
@@ -23,14 +31,6 @@ from .common import (
     platform_settings,
     secret_base,
     shorten,
-)
-from ..telemetry import sidecars
-from ..telemetry.distributions import distribution
-from ..telemetry.policy import (
-    TelemetryPolicy,
-    sdk_environment,
-    service_version,
-    telemetry_policy,
 )
 
 MIN_APP_MEMORY = 128

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..spec.environments import Profile, profile
 from ..errors import Problem, collect
-from .common import IAM_ROLE_NAME_MAX, MANAGED_BY, platform_settings, secret_base, shorten
+from ..spec.environments import Profile, profile
 from ..spec.lambda_ import LambdaSpec, language_family
 from ..telemetry.lambda_layers import LayerChoice, LayerUnavailable, layers_for
 from ..telemetry.policy import (
@@ -16,6 +15,7 @@ from ..telemetry.policy import (
     service_version,
     telemetry_policy,
 )
+from .common import IAM_ROLE_NAME_MAX, MANAGED_BY, platform_settings, secret_base, shorten
 
 FUNCTION_NAME_MAX = 64
 QUEUE_NAME_MAX = 80

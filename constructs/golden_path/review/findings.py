@@ -22,6 +22,8 @@ RULES = {
     "log-filters-changed": "the log floor or noise filters change",
     "masking-removed": "a masking rule or masked key is removed",
     "image-changed": "a container image or function artifact changes",
+    "recursion-guard-changed": "a function's recursion guard is no longer Terminate, or is removed",
+    "boundary-changed": "a role's permissions boundary changes or is removed",
     "destroy": "resources are destroyed",
     "stateful-destroy": "log groups, queues, topics or configs are destroyed",
 }
@@ -151,6 +153,17 @@ def findings(diffs: list[StackDiff]) -> list[Finding]:
                 found += _iam(d, address, "policy")
             elif rtype == "aws_iam_role":
                 found += _iam(d, address, "assume_role_policy")
+                before = d.base.get(address, {}).get("permissions_boundary")
+                if address not in d.added and before != head.get("permissions_boundary"):
+                    found.append(Finding("boundary-changed", d.name, address,
+                                         f"permissions boundary {before} -> "
+                                         f"{head.get('permissions_boundary')}"))
+            elif rtype == "aws_lambda_function_recursion_config":
+                loop = head.get("recursive_loop")
+                if loop != "Terminate":
+                    found.append(Finding("recursion-guard-changed", d.name, address,
+                                         f"recursive_loop {d.base.get(address, {}).get('recursive_loop')}"
+                                         f" -> {loop}: Lambda no longer stops detected loops"))
             elif rtype in ("aws_vpc_security_group_ingress_rule", "aws_security_group_rule"):
                 if head.get("cidr_ipv4") == "0.0.0.0/0" or head.get("cidr_ipv6") == "::/0" or \
                         "0.0.0.0/0" in (head.get("cidr_blocks") or []):
@@ -186,6 +199,9 @@ def findings(diffs: list[StackDiff]) -> list[Finding]:
             if rtype in STATEFUL:
                 found.append(Finding("stateful-destroy", d.name, address,
                                      "destroyed with its data or configuration"))
+            if rtype == "aws_lambda_function_recursion_config":
+                found.append(Finding("recursion-guard-changed", d.name, address,
+                                     "recursion guard removed: Lambda falls back to its default"))
             if rtype == "aws_cloudwatch_metric_alarm" and _pages(d.base[address]):
                 found.append(Finding("paging-alarm-removed", d.name, address,
                                      f"{d.base[address].get('alarm_name')} removed"))

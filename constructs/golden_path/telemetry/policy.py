@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..spec.environments import LOG_LEVELS, Profile
 from ..errors import Problem
 from ..spec.common import ServiceBase
+from ..spec.environments import LOG_LEVELS, Profile
 
 #: One seed for the whole fleet: every collector keeps or drops the same trace ids,
 #: so a trace that crosses services is kept or dropped as a whole.
