@@ -63,6 +63,8 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 
 def _cmd_new(args: argparse.Namespace) -> int:
     from .fleet import load_all
+    from pathlib import Path
+
     from .load.discover import discover
     from .load.platform import find_platform, load_platform
     from .scaffold import new_service
@@ -71,7 +73,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
     if platform is None:
         raise SpecError(Problem(("--platform",), args.out,
                                 "no platform.yaml in or above --out; pass --platform FILE"))
-    existing = load_all([args.out], platform=platform) if discover([args.out]) else []
+    out = Path(args.out)
+    existing = load_all([out], platform=platform) if out.is_dir() and discover([out]) else []
     path = new_service(args.name, team=args.team, kind=args.kind, platform=platform,
                        out_dir=args.out, language=args.language, existing=existing)
     print(f"wrote {path}: edit it, then `golden-path validate {path}`")
