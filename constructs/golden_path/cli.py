@@ -62,9 +62,9 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from .fleet import load_all
     from pathlib import Path
 
+    from .fleet import load_all
     from .load.discover import discover
     from .load.platform import find_platform, load_platform
     from .scaffold import new_service

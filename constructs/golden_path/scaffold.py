@@ -176,8 +176,6 @@ def _free_priority(arns: set[str], existing: list) -> int:
 def _worker(name: str, team: str, platform: LoadedPlatform, language: str | None,
             existing: list) -> dict[str, Any]:
     environments = _environments(platform, {})
-    for entry in environments:
-        env = platform.environments[entry["name"]]
     return {**_common(name, team, platform), "environments": environments, "listed": environments}
 
 

@@ -9,8 +9,8 @@ import yaml
 
 from golden_path import SpecError
 from golden_path.load.service_file import parse_service
-from golden_path.resolve.policies import function_role_statements, lambda_trust
 from golden_path.resolve.lambda_ import resolve_function
+from golden_path.resolve.policies import function_role_statements, lambda_trust
 from golden_path.telemetry.distributions import distribution
 from golden_path.telemetry.render import render_collector_config
 from mutate import DELETE, set_field

@@ -112,15 +112,23 @@ def shared_queues(services: list[Resolved]) -> list[Problem]:
 
 def call_loops(services: list[Resolved]) -> list[Problem]:
     graph, unknown = build_graph(services)
+    by_stack = {s.stack_name: s for s in services}
     problems = [_at(s, ("calls", i, "service"), s.spec.calls[i].service,
                     f"no service named {s.spec.calls[i].service!r} runs in {env} in this fleet; "
                     "check the name (validate the whole fleet directory)")
                 for s, i, env in unknown]
+    # The same loop in several environments (same files and lines) is reported once.
+    loops: dict[tuple, list[tuple]] = {}
     for cycle in graph.unacknowledged():
+        loops.setdefault(tuple((e.file, e.line, e.path) for e in cycle), []).append(cycle)
+    for cycles in loops.values():
+        cycle = cycles[0]
         first = next(e for e in cycle if e.loop_reason is None)
-        problems.append(Problem(first.path, first.via,
-                                f"call loop {describe_cycle(cycle)}: services that call each "
-                                "other can run up the bill until someone notices; break the "
+        envs = [by_stack[c[0].caller].spec.environment for c in cycles]
+        where_ = f" (also in {', '.join(envs[1:])})" if len(envs) > 1 else ""
+        problems.append(Problem(first.path, first.callee,
+                                f"call loop {describe_cycle(cycle)}{where_}: services that call "
+                                "each other can run up the bill until someone notices; break the "
                                 "loop, or, if it ends by design, give every edge a loop_reason "
                                 "(on the IAM statement or the calls entry)",
                                 first.file, first.line))

@@ -28,9 +28,12 @@ class Origin:
     #: ``service``, ``override:<env>``, ``platform``, ``platform defaults``
     layer: str
 
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return where if self.layer == "service" else f"{where} ({self.layer})"
+        return self.where if self.layer == "service" else f"{self.where} ({self.layer})"
 
 
 Origins = dict[Path, Origin]

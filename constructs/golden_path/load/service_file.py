@@ -199,7 +199,7 @@ def apply_platform(data: dict, origins: Origins,
         value = _get(data, path)
         if value is not MISSING and path[-1] not in ("listener_arn", "security_group_id"):
             problems.append(Problem(path, value, f"set by the platform for {context.name} "
-                                    f"({context.origin(*source)}); remove it from the service file"))
+                                    f"({context.origin(*source).where}); remove it from the service file"))
     if problems:  # placed at the team's lines, before the platform's values take their place
         problems = list(SpecError(problems).placed(origins).problems)
     data = {**data}
