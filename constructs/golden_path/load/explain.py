@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import yaml
+
 from ..resolve import Resolved, ResolvedFunction
 from .provenance import Origins
 from .service_file import source_of
@@ -93,8 +95,11 @@ def _scalar(value: Any, decided: bool) -> str:
 
 
 def _needs_quotes(text: str) -> bool:
-    return not text or text != text.strip() or text[0] in "!&*{}[]|>'\"%@`#-?:," or \
-        ": " in text or " #" in text or text.lower() in ("true", "false", "null", "yes", "no", "~")
+    """Would YAML read the bare text as something else (a number, a mapping, a comment)?"""
+    try:
+        return yaml.safe_load(text) != text or " #" in text
+    except yaml.YAMLError:
+        return True
 
 
 def _origin(value: Any, path: tuple, origins: Origins, profile: str) -> str:
