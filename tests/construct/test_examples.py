@@ -1,4 +1,5 @@
-"""The examples, synthesized once by the real `cdktf synth`: shape, snapshots, Terraform."""
+"""The examples (fleet form: platform.yaml, teams.yaml, services/*.yaml), synthesized once
+by the real `cdktf synth`: shape, fleet-form wiring, snapshots, Terraform."""
 
 from __future__ import annotations
 
@@ -8,25 +9,43 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ecs_shape import register_task_definition_errors
-from tfjson import containers, one, resources
+from tfjson import containers, one, resources, role_policy, statements_by_sid
 
 pytestmark = pytest.mark.synth
 
-STACKS = {
-    "storefront-sandbox", "storefront-production",
-    "order-fulfilment-worker-sandbox", "order-fulfilment-worker-production",
-    "price-api-sandbox", "price-api-production",
-    "invoice-consumer-sandbox", "invoice-consumer-production",
-}
+ENVIRONMENTS = ("sandbox", "staging", "production")
+ACCOUNTS = {"sandbox": "111122223333", "staging": "222233334444", "production": "444455556666"}
+REGION = "eu-west-1"
+SERVICES = ("storefront", "order-fulfilment-worker", "price-api", "invoice-consumer")
+LAMBDAS = ("price-api", "invoice-consumer")
+#: Every service file deploys to all three environments.
+STACKS = {f"{name}-{env}" for name in SERVICES for env in ENVIRONMENTS}
 TEAM_STACKS = {
-    "team-checkout-sandbox-111122223333-eu-west-1", "team-checkout-production-444455556666-eu-west-1",
-    "team-billing-sandbox-111122223333-eu-west-1", "team-billing-production-444455556666-eu-west-1",
-    # pricing's sandbox route needs nothing: its notify topic exists and sandbox never pages.
-    "team-pricing-production-444455556666-eu-west-1",
+    # checkout (storefront, order-fulfilment-worker) and billing (invoice-consumer) notify
+    # through topics golden_path creates, so they have a route stack in every environment;
+    # only production's also holds the page topic.
+    *(f"team-{team}-{env}-{ACCOUNTS[env]}-{REGION}"
+      for team in ("checkout", "billing") for env in ENVIRONMENTS),
+    # pricing's sandbox and staging routes need nothing: its notify topic exists
+    # (existing_topic: pricing-alerts) and neither environment pages.
+    f"team-pricing-production-{ACCOUNTS['production']}-{REGION}",
 }
-ECS_STACKS = sorted(s for s in STACKS if not s.startswith(("price-api", "invoice-consumer")))
+ECS_STACKS = sorted(s for s in STACKS if not s.startswith(LAMBDAS))
+LAMBDA_STACKS = sorted(s for s in STACKS if s.startswith(LAMBDAS))
+
+
+def _env(stack_name: str) -> str:
+    return next(e for e in ENVIRONMENTS if stack_name.endswith(f"-{e}") or f"-{e}-" in stack_name)
+
+
+@pytest.fixture(scope="module")
+def platform() -> dict:
+    from conftest import EXAMPLES
+
+    return yaml.safe_load((EXAMPLES / "platform.yaml").read_text())
 
 
 def test_cdktf_synth_writes_one_stack_per_service_and_environment(example_stacks):
@@ -42,9 +61,14 @@ def test_team_route_stacks(example_stacks):
     assert subs["email"]["endpoint"] == "checkout-oncall@example.com"
     assert subs["https"]["endpoint_auto_confirms"] is True
     assert subs["https"]["endpoint"].startswith("${data.aws_secretsmanager_secret_version.")
-    sandbox = example_stacks["team-checkout-sandbox-111122223333-eu-west-1"]
-    assert {t["name"] for t in resources(sandbox, "aws_sns_topic")} == {
-        "golden-path-checkout-sandbox-notify"}
+    for env in ("sandbox", "staging"):  # notify only: neither environment pages
+        stack = example_stacks[f"team-checkout-{env}-{ACCOUNTS[env]}-eu-west-1"]
+        assert {t["name"] for t in resources(stack, "aws_sns_topic")} == {
+            f"golden-path-checkout-{env}-notify"}
+        assert {s["protocol"] for s in resources(stack, "aws_sns_topic_subscription")} == {"email"}
+    billing = example_stacks["team-billing-staging-222233334444-eu-west-1"]
+    assert sorted(s["endpoint"] for s in resources(billing, "aws_sns_topic_subscription")) == [
+        "billing-oncall@example.com", "billing-team@example.com"]
     pricing = example_stacks["team-pricing-production-444455556666-eu-west-1"]
     assert {t["name"] for t in resources(pricing, "aws_sns_topic")} == {
         "golden-path-pricing-production-page"}
@@ -59,11 +83,30 @@ def test_example_alarms_route_to_the_team(example_stacks):
         "arn:aws:sns:eu-west-1:444455556666:golden-path-checkout-production-notify"]
     assert "Runbook: https://runbooks.example.com/checkout/storefront" in rate["alarm_description"]
     assert alarms["production-checkout-storefront-latency-p99"]["threshold"] == 1.5
+    # The production override clears the shared notify_in_sandbox; it only matters in sandbox.
+    sandbox = resources(example_stacks["storefront-sandbox"], "aws_cloudwatch_metric_alarm")
+    assert sandbox and all(a["alarm_actions"] == [
+        "arn:aws:sns:eu-west-1:111122223333:golden-path-checkout-sandbox-notify"] for a in sandbox)
+    # Staging notifies, never pages.
+    staging = resources(example_stacks["storefront-staging"], "aws_cloudwatch_metric_alarm")
+    assert staging and all(a["alarm_actions"] == [
+        "arn:aws:sns:eu-west-1:222233334444:golden-path-checkout-staging-notify"] for a in staging)
+    pricing = resources(example_stacks["price-api-staging"], "aws_cloudwatch_metric_alarm")
+    assert pricing and all(a["alarm_actions"] == ["arn:aws:sns:eu-west-1:222233334444:pricing-alerts"]
+                           for a in pricing)
     worker = {a["alarm_name"] for a in resources(
         example_stacks["order-fulfilment-worker-production"], "aws_cloudwatch_metric_alarm")}
     assert "production-checkout-order-fulfilment-worker-cpu-high" not in worker
-    sandbox = resources(example_stacks["invoice-consumer-sandbox"], "aws_cloudwatch_metric_alarm")
-    assert sandbox and all(a["alarm_actions"] == [] for a in sandbox)
+    assert "staging-checkout-order-fulfilment-worker-cpu-high" in {
+        a["alarm_name"] for a in resources(example_stacks["order-fulfilment-worker-staging"],
+                                           "aws_cloudwatch_metric_alarm")}
+    invoices = resources(example_stacks["invoice-consumer-sandbox"], "aws_cloudwatch_metric_alarm")
+    assert invoices and all(a["alarm_actions"] == [] for a in invoices)
+    booked = {a["alarm_name"] for a in resources(example_stacks["invoice-consumer-production"],
+                                                 "aws_cloudwatch_metric_alarm")}
+    assert "production-billing-invoice-consumer-invoices-not-booked" in booked
+    assert not any(a["alarm_name"].endswith("invoices-not-booked") for a in resources(
+        example_stacks["invoice-consumer-staging"], "aws_cloudwatch_metric_alarm"))
 
 
 @pytest.mark.parametrize("name", ECS_STACKS)
@@ -77,30 +120,139 @@ def test_container_definitions_are_valid_ecs_input(example_stacks, name):
 
 
 def test_environment_differences(example_stacks):
-    sandbox, production = example_stacks["storefront-sandbox"], example_stacks["storefront-production"]
+    sandbox, staging, production = (example_stacks[f"storefront-{env}"] for env in ENVIRONMENTS)
     assert one(sandbox, "aws_ecs_service")["enable_execute_command"] is True
+    assert one(staging, "aws_ecs_service")["enable_execute_command"] is True
     assert one(production, "aws_ecs_service")["enable_execute_command"] is False
     assert {g["retention_in_days"] for g in resources(sandbox, "aws_cloudwatch_log_group")} == {7}
+    assert {g["retention_in_days"] for g in resources(staging, "aws_cloudwatch_log_group")} == {30}
     assert {g["retention_in_days"] for g in resources(production, "aws_cloudwatch_log_group")} == {90}
-    assert one(production, "aws_appautoscaling_target")["min_capacity"] == 3
+    scaling = {env: one(example_stacks[f"storefront-{env}"], "aws_appautoscaling_target")
+               for env in ENVIRONMENTS}
+    assert {env: (t["min_capacity"], t["max_capacity"]) for env, t in scaling.items()} == {
+        "sandbox": (1, 2), "staging": (1, 4), "production": (3, 12)}
+    # Shared size in sandbox and staging; production's override.
+    sizes = {env: (one(example_stacks[f"storefront-{env}"], "aws_ecs_task_definition")["cpu"],
+                   one(example_stacks[f"storefront-{env}"], "aws_ecs_task_definition")["memory"])
+             for env in ENVIRONMENTS}
+    assert sizes["sandbox"] == sizes["staging"] == ("512", "1024")
+    assert sizes["production"] == ("1024", "2048")
+    # One image, built once and promoted.
+    assert {containers(example_stacks[f"storefront-{env}"])["app"]["image"] for env in ENVIRONMENTS} == {
+        "999988887777.dkr.ecr.eu-west-1.amazonaws.com/storefront:2024.11.3"}
 
 
 def test_worker_examples_are_arm64_without_load_balancer(example_stacks):
-    for env in ("sandbox", "production"):
+    for env in ENVIRONMENTS:
         stack = example_stacks[f"order-fulfilment-worker-{env}"]
         td = one(stack, "aws_ecs_task_definition")
         assert td["runtime_platform"]["cpu_architecture"] == "ARM64"
         assert resources(stack, "aws_lb_target_group") == []
+        assert resources(stack, "aws_lb_listener_rule") == []
 
 
 def test_lambda_examples(example_stacks):
     api = one(example_stacks["price-api-production"], "aws_lambda_function")
     assert api["runtime"] == "nodejs22.x" and api["reserved_concurrent_executions"] == 200
+    assert api["memory_size"] == 1024
+    staging_api = one(example_stacks["price-api-staging"], "aws_lambda_function")
+    assert staging_api["memory_size"] == 512 and "reserved_concurrent_executions" not in staging_api
+    assert staging_api["environment"]["variables"]["PRICE_TABLE"] == "prices-staging"
     consumer = example_stacks["invoice-consumer-production"]
-    assert one(consumer, "aws_lambda_function")["vpc_config"]["subnet_ids"]
+    # The production override names only its security group; the subnets are the platform's.
+    assert one(consumer, "aws_lambda_function")["vpc_config"] == {
+        "security_group_ids": ["sg-0f1e2d3c4b5a60db1"],
+        "subnet_ids": ["subnet-0f1e2d3c4b5a60001", "subnet-0f1e2d3c4b5a60002",
+                       "subnet-0f1e2d3c4b5a60003"]}
     assert one(consumer, "aws_lambda_event_source_mapping")["maximum_batching_window_in_seconds"] == 5
+    for env in ("sandbox", "staging"):
+        stack = example_stacks[f"invoice-consumer-{env}"]
+        assert "vpc_config" not in one(stack, "aws_lambda_function")
+        assert one(stack, "aws_lambda_event_source_mapping")["batch_size"] == 10
     sandbox = one(example_stacks["invoice-consumer-sandbox"], "aws_lambda_function")
     assert sandbox["logging_config"]["system_log_level"] == "INFO"
+
+
+# ---- the fleet form: platform.yaml's values in every stack ---------------------------------
+
+@pytest.mark.parametrize("name", sorted(STACKS))
+def test_every_role_carries_the_environment_boundary(example_stacks, name):
+    roles = resources(example_stacks[name], "aws_iam_role")
+    assert roles
+    boundary = f"arn:aws:iam::{ACCOUNTS[_env(name)]}:policy/golden-path-boundary"
+    assert {r["name"]: r.get("permissions_boundary") for r in roles} == {
+        r["name"]: boundary for r in roles}
+
+
+@pytest.mark.parametrize("name", sorted(STACKS | TEAM_STACKS))
+def test_provider_has_the_platform_default_tags(example_stacks, platform, name):
+    (provider,) = example_stacks[name]["provider"]["aws"]
+    assert provider["default_tags"] == [{"tags": platform["defaults"]["default_tags"]}]
+    assert provider["default_tags"] == [{"tags": {"cost-center": "product-engineering",
+                                                  "owner": "platform-team"}}]
+    assert provider["allowed_account_ids"] == [ACCOUNTS[_env(name)]]
+    assert provider["region"] == REGION
+
+
+@pytest.mark.parametrize("name", LAMBDA_STACKS)
+def test_every_function_has_a_terminate_recursion_guard(example_stacks, name):
+    stack = example_stacks[name]
+    functions = stack["resource"]["aws_lambda_function"]
+    guards = resources(stack, "aws_lambda_function_recursion_config")
+    assert len(guards) == len(functions) == 1
+    (key,) = functions
+    assert guards[0]["function_name"] == f"${{aws_lambda_function.{key}.function_name}}"
+    assert guards[0]["recursive_loop"] == "Terminate"
+
+
+@pytest.mark.parametrize("name", sorted(STACKS | TEAM_STACKS))
+def test_placeholders_are_substituted(example_stacks, name):
+    text = json.dumps(example_stacks[name])
+    assert [p for p in ("{account}", "{region}", "{environment}") if p in text] == []
+
+
+def test_placeholder_values_per_environment(example_stacks):
+    from conftest import EXAMPLES
+    from golden_path import load_service
+
+    web = containers(example_stacks["storefront-staging"])["app"]
+    assert {e["name"]: e["value"] for e in web["environment"]}["DJANGO_SETTINGS_MODULE"] == (
+        "storefront.settings.staging")
+    assert {s["name"]: s["valueFrom"] for s in web["secrets"]}["DJANGO_SECRET_KEY"] == (
+        "arn:aws:ssm:eu-west-1:222233334444:parameter/storefront/django-secret-key")
+    assert statements_by_sid(role_policy(example_stacks["storefront-staging"], "task"))[
+        "QueueFulfilment"]["Resource"] == ["arn:aws:sqs:eu-west-1:222233334444:fulfilment"]
+    worker = example_stacks["order-fulfilment-worker-staging"]
+    sids = statements_by_sid(role_policy(worker, "task"))
+    assert sids["ConsumeFulfilmentQueue"]["Resource"] == ["arn:aws:sqs:eu-west-1:222233334444:fulfilment"]
+    assert sids["RequestInvoices"]["Resource"] == [
+        "arn:aws:sqs:eu-west-1:222233334444:invoice-consumer-staging"]
+    # The queue scaling names the environment's queue; the stack holds its name.
+    spec = load_service(EXAMPLES / "services" / "order-fulfilment-worker.yaml", environment="staging")
+    assert spec.scaling.queue.arn == "arn:aws:sqs:eu-west-1:222233334444:fulfilment"
+    backlog = next(p for p in resources(worker, "aws_appautoscaling_policy")
+                   if p["name"].endswith("-queue-backlog"))
+    visible = backlog["target_tracking_scaling_policy_configuration"][
+        "customized_metric_specification"]["metrics"][0]["metric_stat"]["metric"]
+    assert visible["dimensions"] == [{"name": "QueueName", "value": "fulfilment"}]
+    assert backlog["target_tracking_scaling_policy_configuration"]["target_value"] == 50
+    production = one(example_stacks["price-api-production"], "aws_lambda_function")
+    assert production["environment"]["variables"]["PRICE_TABLE"] == "prices-production"
+    assert statements_by_sid(role_policy(example_stacks["price-api-production"], "function"))[
+        "ReadPrices"]["Resource"] == ["arn:aws:dynamodb:eu-west-1:444455556666:table/prices-production"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_web_listener_rule_uses_the_platform_listener(example_stacks, platform, env):
+    listener = platform["environments"][env]["listeners"]["public"]
+    stack = example_stacks[f"storefront-{env}"]
+    rule = one(stack, "aws_lb_listener_rule")
+    assert rule["listener_arn"] == listener["arn"]
+    assert f":{ACCOUNTS[env]}:listener/app/{env}-edge/" in rule["listener_arn"]
+    assert rule["priority"] == 120
+    # The platform's listener security group lets the load balancer reach the tasks.
+    ingress = resources(stack, "aws_vpc_security_group_ingress_rule")
+    assert {r.get("referenced_security_group_id") for r in ingress} == {listener["security_group_id"]}
 
 
 def _normalized(stack: dict) -> dict:
