@@ -17,26 +17,30 @@ from golden_path.review.checkov_scan import checkov_binary, scan
 from golden_path.review.findings import findings
 from golden_path.review.report import ReviewModel
 from golden_path.review.synth_diff import diff_synth, load_synth
+from tfjson import role_policy, statements_by_sid
 
 pytestmark = pytest.mark.synth
 
 
 @pytest.fixture(scope="module")
 def head_out(tmp_path_factory, examples_out) -> Path:
-    """The examples with one pull request applied to storefront-production."""
+    """The examples with one pull request applied to storefront's production override."""
     from conftest import EXAMPLES
     from golden_path.synth import find_teams, load_all, synth
 
     work = tmp_path_factory.mktemp("head")
     shutil.copytree(EXAMPLES, work / "examples")
-    path = work / "examples" / "django-web" / "production.yaml"
+    path = work / "examples" / "services" / "storefront.yaml"
     spec = yaml.safe_load(path.read_text())
-    spec["image"] = spec["image"].replace(":2024.11.3", ":2024.12.0")
-    spec["iam"].append({"sid": "ReadAllBuckets", "actions": ["s3:*"], "resources": ["*"],
-                        "wildcard_reason": "debugging an incident"})
-    spec["telemetry"]["sampling_percent"] = 5
-    spec["alerts"]["overrides"]["http-5xx-rate"] = {"disabled": True,
-                                                    "reason": "noisy during the migration"}
+    production = spec["environments"]["production"]
+    # An image override for production only (the shared image stays in sandbox and staging).
+    production["image"] = spec["image"].replace(":2024.11.3", ":2024.12.0")
+    # A list in an override replaces the shared one: keep the shared statements.
+    production["iam"] = [*spec["iam"], {"sid": "ReadAllBuckets", "actions": ["s3:*"],
+                                        "resources": ["*"], "wildcard_reason": "debugging an incident"}]
+    production["telemetry"]["sampling_percent"] = 5
+    production["alerts"]["overrides"]["http-5xx-rate"] = {"disabled": True,
+                                                          "reason": "noisy during the migration"}
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     teams = find_teams([work / "examples"])
     synth(load_all([work / "examples"], teams), work / "cdktf.out", teams)
@@ -53,9 +57,42 @@ def test_every_finding_of_the_pull_request(examples_out, head_out):
     assert ("sampling-changed", "traces kept: 0.1 % -> 5 %") in found
     assert ("paging-alarm-removed",
             "production-checkout-storefront-http-5xx-rate removed") in found
-    assert ("image-changed", "app: 444455556666.dkr.ecr.eu-west-1.amazonaws.com/storefront:"
-            "2024.11.3 -> 444455556666.dkr.ecr.eu-west-1.amazonaws.com/storefront:2024.12.0") in found
+    assert ("image-changed", "app: 999988887777.dkr.ecr.eu-west-1.amazonaws.com/storefront:"
+            "2024.11.3 -> 999988887777.dkr.ecr.eu-west-1.amazonaws.com/storefront:2024.12.0") in found
     assert {r for r, _ in found} >= {"destroy"}
+    # Only the new statement widens the role, and the platform's boundary is untouched.
+    assert {d for r, d in found if r in ("iam-widened", "wildcard-iam")} == {
+        "allows s3:* on *", "wildcard action s3:*"}
+    assert not {r for r, _ in found} & {"boundary-changed", "recursion-guard-changed"}
+    # The shared statements were repeated in the override's list, so they are still there.
+    task = statements_by_sid(role_policy(
+        json.loads((head_out / "stacks" / "storefront-production" / "cdk.tf.json").read_text()), "task"))
+    assert {"ReadProductImages", "QueueFulfilment", "ReadAllBuckets"} <= set(task)
+
+
+@pytest.mark.parametrize(("change", "detail"), [
+    ("Allow", "recursive_loop Terminate -> Allow: Lambda no longer stops detected loops"),
+    (None, "recursion guard removed: Lambda falls back to its default"),
+], ids=["allow", "removed"])
+def test_recursion_guard_change_is_flagged(examples_out, tmp_path, change, detail):
+    """Nothing in a service file turns the guard off; a hand edit of the output (or a
+    construct change) does, and review flags it."""
+    head = tmp_path / "cdktf.out"
+    shutil.copytree(examples_out, head)
+    stack_file = head / "stacks" / "price-api-production" / "cdk.tf.json"
+    doc = json.loads(stack_file.read_text())
+    guards = doc["resource"]["aws_lambda_function_recursion_config"]
+    (key,) = guards
+    if change is None:
+        del doc["resource"]["aws_lambda_function_recursion_config"]
+    else:
+        guards[key]["recursive_loop"] = change
+    stack_file.write_text(json.dumps(doc))
+    diffs = diff_synth(load_synth(examples_out), load_synth(head))
+    assert {d.name for d in diffs if not d.empty} == {"price-api-production"}
+    flagged = [f for f in findings(diffs) if f.rule == "recursion-guard-changed"]
+    assert [(f.stack, f.resource, f.detail) for f in flagged] == [
+        ("price-api-production", f"aws_lambda_function_recursion_config.{key}", detail)]
 
 
 def test_review_comment_and_gate(examples_out, head_out, capsys):

@@ -84,13 +84,18 @@ def test_non_mapping_document(tmp_path):
 
 
 def test_examples_all_load():
+    """The fleet-form examples: four service files, each in three environments."""
     from conftest import EXAMPLES
+    from golden_path.load.platform import load_platform
+    from golden_path.load.service_file import load_service_file
 
-    files = sorted(EXAMPLES.glob("*/*.yaml"))
-    assert len(files) == 8
-    envs = {(load_service(f).name, load_service(f).environment) for f in files}
-    assert envs == {(name, env) for env in ("sandbox", "production") for name in (
-        "storefront", "order-fulfilment-worker", "price-api", "invoice-consumer")}
+    platform = load_platform(EXAMPLES / "platform.yaml")
+    files = sorted((EXAMPLES / "services").glob("*.yaml"))
+    assert len(files) == 4
+    specs = [spec for f in files for spec in load_service_file(f, platform)]
+    envs = [(spec.name, spec.environment) for spec in specs]
+    assert sorted(envs) == sorted((name, env) for env in ("sandbox", "staging", "production") for name in (
+        "storefront", "order-fulfilment-worker", "price-api", "invoice-consumer"))
 
 
 def test_yaml_comment_and_quoting_preserved_semantics(tmp_path, web):

@@ -13,14 +13,17 @@ from ..errors import MISSING, Path, Problem, SpecError
 def read_yaml(path: str | FsPath) -> tuple[Any, dict[Path, int]]:
     """Parse a YAML file; return the data and a map field-path -> 1-based line."""
     text = FsPath(path).read_text(encoding="utf-8")
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+    loader = yaml.SafeLoader(text)
+    try:  # one parse: the node tree gives the lines, the same tree the data
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)
         raise SpecError(Problem((), MISSING, f"invalid YAML: {reason}", str(path),
                                 mark.line + 1 if mark else None)) from None
+    finally:
+        loader.dispose()
     lines: dict[Path, int] = {}
     duplicates: list[Problem] = []
     if node is not None:
