@@ -108,6 +108,7 @@ def test_platform_is_found_above_the_service_files(tmp_path):
     found = find_platform([path])
     assert found is not None and Path(found.file).resolve() == (tmp_path / "platform.yaml").resolve()
     assert load_service(path, "sandbox").region == "eu-west-1"
+    assert [s.environment for s in load_service_file(path)] == ["sandbox", "production"]
 
 
 # ---- provenance: errors point at the line that set the value ---------------------------
@@ -225,6 +226,7 @@ def test_unknown_and_missing_environments(platform, tmp_path):
 
 def test_fleet_form_without_platform_or_with_environment(tmp_path):
     path = write(tmp_path, LAMBDA)
+    assert find_platform([path]) is None  # nothing above tmp_path
     with pytest.raises(SpecError) as caught:
         load_service_file(path, None)
     assert "platform.yaml" in caught.value.hint

@@ -65,8 +65,15 @@ def parse_service(data: Any) -> AnySpec:
 def load_service_file(path: str | os.PathLike, platform: LoadedPlatform | None = None,
                       environment: str | None = None) -> list[AnySpec]:
     """Every spec a service file defines: one per environment it lists (fleet form), or
-    the one it holds (single-environment form). Errors carry file and line."""
+    the one it holds (single-environment form). Errors carry file and line.
+
+    A fleet-form file without ``platform`` uses the platform.yaml beside or above it.
+    """
+    from .platform import find_platform
+
     data, lines = read_yaml(path)
+    if platform is None and isinstance(data, dict) and "environments" in data:
+        platform = find_platform([path])
     return expand(data, lines, str(path), platform, environment)
 
 
@@ -91,9 +98,12 @@ def load_service(path: str | FsPath, environment: str | None = None,
                                     str(path), lines.get(("environments",))))
     (spec,) = expand(data, lines, str(path), platform, environment) or [None]
     if spec is None:
-        raise SpecError(Problem(("environments",), environment,
-                                "the service does not run in this environment", str(path),
-                                lines.get(("environments",))))
+        fleet = isinstance(data, dict) and "environments" in data
+        key = ("environments",) if fleet else ("environment",)
+        raise SpecError(Problem(key, environment,
+                                "the service does not run in this environment" if fleet else
+                                f"this file is for {data.get('environment')}; pass that or none",
+                                str(path), lines.get(key)))
     return spec
 
 
