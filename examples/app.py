@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from golden_path import SpecError
+from golden_path.fleet.state import local_state_warnings
 from golden_path.synth import build_app, find_teams, load_all
 
 HERE = Path(__file__).resolve().parent
@@ -23,6 +24,9 @@ def main() -> int:
         for problem in err.problems:
             print(problem, file=sys.stderr)
         return 2
+
+    for message in local_state_warnings(services):
+        print(f"golden-path: {message}", file=sys.stderr)
 
     from golden_path.cdk import App
 

@@ -35,6 +35,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         pages = sum(a.pages for a in alarms)
         print(f"ok  {service.stack_name}: {describe(service)}, {len(alarms)} alarms "
               f"({pages} paging)")
+    _warn(services)
     graph, _ = build_graph(services)
     print(f"fleet: {len(services)} stacks, {len(graph.edges)} calls between services, "
           f"{len(graph.cycles)} acknowledged loops; listener rules and queues checked")
@@ -101,8 +102,17 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
     teams = _teams(args)
     services = load_all(args.paths, teams, _platform(args))  # all checked before writing
+    _warn(services)
     stacks = synth(services, args.out, teams)
     print(f"synthesized {len(stacks)} stack(s) into {args.out}: {', '.join(stacks)}")
+    return 0
+
+
+def _cmd_changed(args: argparse.Namespace) -> int:
+    from .fleet.changed import changed_stacks
+
+    result = changed_stacks(args.base, args.head)
+    print(result.to_json() if args.format == "json" else result.to_text(), end="")
     return 0
 
 
@@ -141,9 +151,21 @@ def _cmd_review(args: argparse.Namespace) -> int:
         head = scan(args.head, binary)
         base = scan(args.base, binary) if args.base and Path(args.base, "stacks").is_dir() else set()
         checkov_new = {(s, c, r) for s, c, r in head if (s, c, r) not in base}
-    review = build(diffs, plans, found, checkov_new, fail_on)
+    changed = None
+    if args.head and args.base and Path(args.base).exists():
+        from .fleet.changed import changed_stacks
+
+        changed = changed_stacks(args.base, args.head)
+    review = build(diffs, plans, found, checkov_new, fail_on, changed)
     print(to_json(review) if args.format == "json" else to_markdown(review), end="")
     return 1 if review.fired else 0
+
+
+def _warn(services) -> None:
+    from .fleet.state import local_state_warnings
+
+    for message in local_state_warnings(services):
+        print(f"golden-path: {message}", file=sys.stderr)
 
 
 def _teams(args: argparse.Namespace, paths=None):
@@ -202,6 +224,12 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--platform", metavar="FILE",
                    help="platform.yaml (default: the one in or above --out)")
     n.set_defaults(func=_cmd_new)
+    c = sub.add_parser("changed", help="stacks added, changed and removed between two synth "
+                                       "outputs, in apply order")
+    c.add_argument("--base", required=True, help="synth output of the base branch (cdktf.out)")
+    c.add_argument("--head", required=True, help="synth output of the change (cdktf.out)")
+    c.add_argument("--format", choices=["text", "json"], default="text")
+    c.set_defaults(func=_cmd_changed)
     r = sub.add_parser("review", help="review a change: two synth outputs and/or plan JSON")
     r.add_argument("--base", help="synth output of the base branch (cdktf.out)")
     r.add_argument("--head", help="synth output of the pull request (cdktf.out)")

@@ -12,6 +12,7 @@ from .fleet import load_all  # noqa: F401  (the entry point's loading half)
 from .load.discover import discover, find_teams  # noqa: F401
 from .load.platform import find_platform  # noqa: F401
 from .resolve import Resolved
+from .fleet.state import team_routes_state
 
 
 def build_app(app, services: list[Resolved], teams: TeamRegistry | None) -> list[str]:
@@ -25,13 +26,15 @@ def build_app(app, services: list[Resolved], teams: TeamRegistry | None) -> list
     if teams is not None:
         routes = sorted({(s.spec.team, s.spec.environment, s.account, s.region)
                          for s in services})
-        tags = {(s.spec.environment, s.account, s.region): s.default_tags for s in services}
+        team_tags = {(s.spec.environment, s.account, s.region): s.default_tags for s in services}
         for team, env, account, region in routes:
             if route_plan(team, env, teams).empty:
                 continue  # the notify topic exists and nothing pages here
             names.append(TeamStack(app, team=team, environment=env, account=account,
                                    region=region, teams=teams,
-                                   default_tags=tags[(env, account, region)]).node.id)
+                                   default_tags=team_tags[(env, account, region)],
+                                   state=team_routes_state(services, team, env, account, region)
+                                   ).node.id)
     return names
 
 

@@ -19,12 +19,14 @@ from ..errors import Problem
 from ..resolve import Resolved, ResolvedFunction, ResolvedService
 from .globs import any_overlap
 from .graph import build_graph, consumed_by_iam, describe_cycle, where
+from .state import duplicate_state
 
 
 def fleet_problems(services: list[Resolved]) -> list[Problem]:
     problems = duplicate_stacks(services)
     unique = list({s.stack_name: s for s in reversed(services)}.values())[::-1]
-    return [*problems, *listener_rules(unique), *shared_queues(unique), *call_loops(unique)]
+    return [*problems, *listener_rules(unique), *shared_queues(unique), *call_loops(unique),
+            *duplicate_state(unique)]
 
 
 def _at(service: Resolved, path: tuple, value, hint: str) -> Problem:

@@ -6,8 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..alerts.registry import TeamRegistry, route_plan
-from ..cdk import AwsProvider, Construct, TerraformStack
+from ..cdk import (
+    AwsProvider,
+    Construct,
+    LocalBackend,
+    S3Backend,
+    S3BackendAssumeRoleConfig,
+    TerraformStack,
+)
 from ..l2.team_routes import TeamRoutes
+from ..resolve.common import StateBackend
 from .application_service import ApplicationService, Resolved, as_resolved
 
 
@@ -26,6 +34,7 @@ class ServiceStack(TerraformStack):
         self.provider = AwsProvider(self, "aws", region=resolved.region,
                                     allowed_account_ids=[resolved.account],
                                     default_tags=_default_tags(resolved.default_tags))
+        self.backend = configure_backend(self, resolved.state)
         self.service = ApplicationService(self, "service", resolved, teams=teams)
 
 
@@ -34,9 +43,12 @@ class TeamStack(TerraformStack):
     ``team-<team>-<environment>-<account>-<region>``; deploy it before the services."""
 
     def __init__(self, scope: Construct, *, team: str, environment: str, account: str,
-                 region: str, teams: TeamRegistry, default_tags: dict[str, str] | None = None):
-        super().__init__(scope, f"team-{team}-{environment}-{account}-{region}")
+                 region: str, teams: TeamRegistry, default_tags: dict[str, str] | None = None,
+                 state: StateBackend | None = None):
+        super().__init__(scope, f"team-{team}-{environment}-{account}-{region}")  # team_stack_name
         plan = route_plan(team, environment, teams)
+        self.backend = configure_backend(self, state or StateBackend(
+            "local", {"path": f"terraform.{self.node.id}.tfstate"}))
         self.provider = AwsProvider(self, "aws", region=region, allowed_account_ids=[account],
                                     default_tags=_default_tags(default_tags))
         self.routes = TeamRoutes(
@@ -49,3 +61,20 @@ class TeamStack(TerraformStack):
 def _default_tags(tags: dict[str, str] | None) -> list[dict] | None:
     """The platform's tags on every resource of the stack (provider ``default_tags``)."""
     return [{"tags": dict(sorted(tags.items()))}] if tags else None
+
+
+def configure_backend(stack: TerraformStack, state: StateBackend | None):
+    """The stack's ``terraform.backend``: S3 with S3-native locking, or a relative local
+    file (never cdktf's default, whose path is absolute on the machine that synthesized)."""
+    if state is None:
+        state = StateBackend("local", {"path": f"terraform.{stack.node.id}.tfstate"})
+    if state.kind == "local":
+        return LocalBackend(stack, path=state.settings["path"])
+    s = dict(state.settings)
+    role = s.pop("assume_role", None)
+    lockfile = s.pop("use_lockfile")
+    backend = S3Backend(stack, **s, assume_role=S3BackendAssumeRoleConfig(role_arn=role["role_arn"])
+                        if role else None)
+    # cdktf 0.21 predates Terraform 1.10's S3-native locking: set it through an override.
+    stack.add_override("terraform.backend.s3.use_lockfile", lockfile)
+    return backend

@@ -202,9 +202,14 @@ def apply_platform(data: dict, origins: Origins,
                    context: PlatformContext) -> tuple[dict, Origins]:
     """Fill in what the platform owns; refuse a team's own value for it."""
     env = context.environment
+    problems: list[Problem] = []
+    if env.state is None:
+        problems.append(Problem(("environment",), context.name,
+                                f"{context.file} sets no state backend for {context.name}: ask the "
+                                f"platform team to add environments.{context.name}.state (or "
+                                "defaults.state) with the S3 bucket that keeps the stacks' state"))
     runtime = data.get("runtime", "ecs")
     runtime = runtime if isinstance(runtime, str) and runtime in PLATFORM_OWNED else "ecs"
-    problems: list[Problem] = []
     for path, source in PLATFORM_OWNED[runtime].items():
         value = _get(data, path)
         if value is not MISSING and path[-1] not in ("listener_arn", "security_group_id"):

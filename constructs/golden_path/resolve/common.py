@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 
 from ..errors import SpecError
 from ..spec.common import ARN_PATTERNS
@@ -24,14 +25,58 @@ def shorten(name: str, limit: int) -> str:
 
 
 
-def platform_settings(spec) -> dict:
-    """What platform.yaml adds to a fleet-form service: the roles' permissions boundary
-    and the provider's default tags (nothing for a single-environment file)."""
+@dataclass(frozen=True)
+class StateBackend:
+    """Where Terraform keeps a stack's state: ``terraform.backend.<kind>`` as synthesized."""
+
+    kind: str  # "s3" or "local"
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def location(self) -> str:
+        """One string that names the state object (for the fleet's uniqueness check)."""
+        s = self.settings
+        return f"s3://{s['bucket']}/{s['key']}" if self.kind == "s3" else f"local:{s['path']}"
+
+
+def state_key(prefix: str, environment: str, team: str, name: str) -> str:
+    """``<prefix>/<environment>/<team>/<service>.tfstate``: stable, and unique because a
+    service name is unique in its environment (a fleet check)."""
+    return f"{prefix}/{environment}/{team}/{name}.tfstate"
+
+
+def team_routes_state_key(prefix: str, environment: str, team: str, account: str, region: str) -> str:
+    """A team-route stack's key: under its team, in ``_routes/`` (no service name has '_')."""
+    return f"{prefix}/{environment}/{team}/_routes/{account}-{region}.tfstate"
+
+
+def state_backend(context, stack: str, key: str) -> StateBackend:
+    """The backend platform.yaml asks for; a relative local file without a platform."""
+    state = context.environment.state if context is not None else None
+    if state is None or state.backend == "local":
+        path = f"{state.path}/{key}" if state is not None and state.path else f"terraform.{stack}.tfstate"
+        return StateBackend("local", {"path": path})
+    settings = {"bucket": state.bucket, "key": key,
+                "region": state.region or context.environment.region,
+                "encrypt": True, "use_lockfile": True}
+    if state.kms_key_id:
+        settings["kms_key_id"] = state.kms_key_id
+    if state.role_arn:
+        settings["assume_role"] = {"role_arn": state.role_arn}
+    return StateBackend("s3", settings)
+
+
+def platform_settings(spec, stack: str) -> dict:
+    """What platform.yaml adds to a service: the roles' permissions boundary, the
+    provider's default tags and the state backend (a local file without a platform)."""
     context = spec._platform
+    prefix = context.environment.state.key_prefix if context and context.environment.state else ""
+    backend = state_backend(context, stack, state_key(prefix, spec.environment, spec.team, spec.name))
     if context is None:
-        return {}
+        return {"state": backend}
     env = context.environment
-    return {"permissions_boundary": env.permissions_boundary, "default_tags": dict(env.default_tags)}
+    return {"permissions_boundary": env.permissions_boundary, "default_tags": dict(env.default_tags),
+            "state": backend}
 
 
 def secret_base(arn: str) -> str:

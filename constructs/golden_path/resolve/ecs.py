@@ -28,6 +28,7 @@ from .common import (
     MANAGED_BY,
     SECURITY_GROUP_NAME_MAX,
     TARGET_GROUP_NAME_MAX,
+    StateBackend,
     platform_settings,
     secret_base,
     shorten,
@@ -123,6 +124,8 @@ class ResolvedService:
     #: From platform.yaml (fleet form): the boundary every role carries, provider default tags.
     permissions_boundary: str | None = None
     default_tags: dict[str, str] = field(default_factory=dict)
+    #: Where Terraform keeps the stack's state (platform.yaml's backend, or a local file).
+    state: StateBackend | None = None
 
     def log_group_arn(self, name: str) -> str:
         return f"arn:aws:logs:{self.region}:{self.account}:log-group:{name}"
@@ -221,7 +224,7 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
             "environment": spec.environment,
             "managed-by": MANAGED_BY,
         },
-        **platform_settings(spec),
+        **platform_settings(spec, names.service),
     )
 
 

@@ -15,7 +15,14 @@ from ..telemetry.policy import (
     service_version,
     telemetry_policy,
 )
-from .common import IAM_ROLE_NAME_MAX, MANAGED_BY, platform_settings, secret_base, shorten
+from .common import (
+    IAM_ROLE_NAME_MAX,
+    MANAGED_BY,
+    StateBackend,
+    platform_settings,
+    secret_base,
+    shorten,
+)
 
 FUNCTION_NAME_MAX = 64
 QUEUE_NAME_MAX = 80
@@ -79,6 +86,8 @@ class ResolvedFunction:
     #: From platform.yaml (fleet form): the boundary every role carries, provider default tags.
     permissions_boundary: str | None = None
     default_tags: dict[str, str] = field(default_factory=dict)
+    #: Where Terraform keeps the stack's state (platform.yaml's backend, or a local file).
+    state: StateBackend | None = None
 
     kind = "lambda"
 
@@ -153,7 +162,7 @@ def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFun
         parameter_arns=tuple(sorted({a for a in spec.secrets.values() if ":ssm:" in a})),
         tags={"team": spec.team, "service": spec.name, "environment": spec.environment,
               "managed-by": MANAGED_BY},
-        **platform_settings(spec),
+        **platform_settings(spec, names.function),
     )
     environment = _environment(partial, problems)
     collect(problems)

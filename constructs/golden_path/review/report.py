@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..fleet.changed import ChangedStacks
 from .findings import RULES, Finding
 from .plan import PlanSummary
 from .synth_diff import StackDiff
@@ -53,16 +54,25 @@ class ReviewModel(BaseModel):
     findings: list[FindingModel]
     checkov_new_failures: list[list[str]] | None
     fired: list[str]
+    #: From ``golden-path changed``: the order CI applies the stacks in, and the stacks
+    #: removed (destroyed only through the explicit destroy step).
+    apply_order: list[str] = []
+    removed_stacks: list[str] = []
 
 
 def build(diffs: list[StackDiff], plans: list[PlanSummary], found: list[Finding],
-          checkov_new: set[tuple[str, str, str]] | None, fail_on: list[str]) -> ReviewModel:
+          checkov_new: set[tuple[str, str, str]] | None, fail_on: list[str],
+          changed: ChangedStacks | None = None) -> ReviewModel:
     rules = {f.rule for f in found} | ({"checkov-new-failures"} if checkov_new else set())
+    rank = {name: i for i, name in enumerate(changed.apply_order)} if changed else {}
     return ReviewModel(
         stacks=[StackModel(name=d.name, added=d.added, removed=d.removed,
                            changed={c.address: [asdict(a) for a in c.changes]
                                     for c in d.changed})
-                for d in diffs if not d.empty],
+                for d in sorted(diffs, key=lambda d: (rank.get(d.name, len(rank)), d.name))
+                if not d.empty],
+        apply_order=changed.apply_order if changed else [],
+        removed_stacks=changed.destroy_order if changed else [],
         plans=[PlanModel(**asdict(p)) for p in plans],
         findings=[FindingModel(**asdict(f)) for f in found],
         checkov_new_failures=None if checkov_new is None else [list(x) for x in
@@ -101,6 +111,12 @@ def to_markdown(review: ReviewModel, limit: int = COMMENT_LIMIT) -> str:
     out += ["", "### Summary", "", "| stack | added | changed | removed |", "| --- | --- | --- | --- |"]
     out += [f"| `{s.name}` | {len(s.added)} | {len(s.changed)} | {len(s.removed)} |"
             for s in review.stacks]
+    if review.apply_order:
+        out += ["", f"Apply order ({len(review.apply_order)} stacks, the only ones CI plans): "
+                + " → ".join(f"`{n}`" for n in review.apply_order)]
+    if review.removed_stacks:
+        out += ["", "Removed stacks, destroyed only by the explicit destroy step (README: "
+                "Removing a service): " + ", ".join(f"`{n}`" for n in review.removed_stacks)]
     if review.plans:
         out += ["", "| plan | create | update | delete | replace |", "| --- | --- | --- | --- | --- |"]
         out += [f"| `{p.name}` | {p.create} | {p.update} | {p.delete} | {p.replace} |"
