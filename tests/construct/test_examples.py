@@ -255,6 +255,51 @@ def test_web_listener_rule_uses_the_platform_listener(example_stacks, platform, 
     assert {r.get("referenced_security_group_id") for r in ingress} == {listener["security_group_id"]}
 
 
+# ---- state: S3 backend with locking, unique keys, no absolute paths --------------------
+
+TEAMS = {"storefront": "checkout", "order-fulfilment-worker": "checkout", "price-api": "pricing",
+         "invoice-consumer": "billing"}
+
+
+@pytest.mark.parametrize("name", sorted(STACKS | TEAM_STACKS))
+def test_every_stack_keeps_state_in_its_environment_bucket(example_stacks, name):
+    env = _env(name)
+    backend = example_stacks[name]["terraform"]["backend"]
+    assert set(backend) == {"s3"}
+    s3 = backend["s3"]
+    assert s3["bucket"] == f"golden-path-state-{ACCOUNTS[env]}"
+    assert (s3["encrypt"], s3["use_lockfile"], s3["region"]) == (True, True, REGION)
+    assert "dynamodb_table" not in s3
+    if name in STACKS:
+        service = name.removesuffix(f"-{env}")
+        assert s3["key"] == f"golden-path/{env}/{TEAMS[service]}/{service}.tfstate"
+    else:
+        team = name.split("-")[1]
+        assert s3["key"] == f"golden-path/{env}/{team}/_routes/{ACCOUNTS[env]}-{REGION}.tfstate"
+    # Only production's platform names a KMS key for the state.
+    assert s3.get("kms_key_id") == ("arn:aws:kms:eu-west-1:444455556666:alias/golden-path-state"
+                                    if env == "production" else None)
+
+
+def test_state_keys_are_unique(example_stacks):
+    keys = [(s["terraform"]["backend"]["s3"]["bucket"], s["terraform"]["backend"]["s3"]["key"])
+            for s in example_stacks.values()]
+    assert len(keys) == len(set(keys)) == len(STACKS | TEAM_STACKS)
+
+
+def test_no_absolute_path_of_the_synth_machine(examples_out):
+    """Nothing in any synthesized file points into the machine that ran synth."""
+    from conftest import ROOT
+
+    machine = [str(ROOT), str(examples_out.parent), str(Path.home())]
+    files = [f for f in examples_out.rglob("*") if f.is_file()]
+    assert len(files) > len(STACKS)
+    for f in files:
+        text = f.read_text(errors="replace")
+        for prefix in machine:
+            assert prefix not in text, f"{f.relative_to(examples_out)} contains {prefix}"
+
+
 def _normalized(stack: dict) -> dict:
     """Drop what depends on the machine (absolute state path) and cdktf's metadata."""
     stack = json.loads(json.dumps(stack))

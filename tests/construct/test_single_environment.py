@@ -51,6 +51,11 @@ def single_env_stacks(tmp_path_factory) -> dict[str, dict]:
     return stacks
 
 
+def test_state_is_a_relative_local_file_without_a_platform(single_env_stacks):
+    for name, stack in single_env_stacks.items():
+        assert stack["terraform"]["backend"] == {"local": {"path": f"terraform.{name}.tfstate"}}
+
+
 def _normalized(stack: dict) -> dict:
     """Drop what depends on the machine (absolute state path) and cdktf's metadata."""
     stack = json.loads(json.dumps(stack))

@@ -278,3 +278,62 @@ def test_single_environment_file_ignores_the_platform(platform, tmp_path, web):
     (spec,) = load_service_file(path, platform)
     assert spec.network.cluster_arn == web["network"]["cluster_arn"]
     assert spec._platform is None
+
+
+# ---- state backends ------------------------------------------------------------------------
+
+def test_environment_without_state_backend_is_an_error(tmp_path):
+    data = yaml.safe_load(PLATFORM.read_text())
+    del data["environments"]["production"]["state"]
+    platform = load_platform(write(tmp_path, yaml.safe_dump(data), "platform.yaml"))
+    path = write(tmp_path, LAMBDA)
+    with pytest.raises(SpecError) as caught:
+        load_service_file(path, platform)
+    (problem,) = caught.value.problems
+    assert (problem.field, problem.value) == ("environment", "production")
+    assert problem.line == line_of(path, "  production:")
+    assert "sets no state backend for production" in problem.hint
+
+
+def test_state_key_per_service_and_local_backend_when_asked(platform, tmp_path):
+    from golden_path.resolve import resolve_service
+
+    sandbox, production = (resolve_service(s) for s in load_service_file(write(tmp_path, LAMBDA),
+                                                                          platform))
+    assert (sandbox.state.kind, production.state.settings) == ("s3", {
+        "bucket": "golden-path-state-444455556666", "key": "golden-path/production/pricing/quotes.tfstate",
+        "region": "eu-west-1", "encrypt": True, "use_lockfile": True,
+        "kms_key_id": "arn:aws:kms:eu-west-1:444455556666:alias/golden-path-state"})
+    data = yaml.safe_load(PLATFORM.read_text())
+    data["environments"]["sandbox"]["state"] = {"backend": "local", "path": "state"}
+    data["environments"]["production"]["state"]["role_arn"] = "arn:aws:iam::444455556666:role/state"
+    local = load_platform(write(tmp_path, yaml.safe_dump(data), "platform.yaml"))
+    sandbox, production = (resolve_service(s) for s in load_service_file(tmp_path / "svc.yaml", local))
+    assert sandbox.state.settings == {"path": "state/golden-path/sandbox/pricing/quotes.tfstate"}
+    assert production.state.settings["assume_role"] == {"role_arn": "arn:aws:iam::444455556666:role/state"}
+
+
+def test_two_stacks_sharing_a_state_object_is_an_error(platform, tmp_path):
+    from dataclasses import replace
+
+    from golden_path.fleet import resolve_located
+    from golden_path.fleet.state import duplicate_state
+
+    a = resolve_located(load_service(write(tmp_path, LAMBDA), "sandbox", platform))
+    b = resolve_located(load_service(write(tmp_path, LAMBDA.replace("name: quotes", "name: offers"),
+                                           "b.yaml"), "sandbox", platform))
+    assert duplicate_state([a, b]) == []
+    (problem,) = duplicate_state([a, replace(b, state=a.state)])
+    assert "quotes-sandbox and offers-sandbox would share the state " \
+           "s3://golden-path-state-111122223333/golden-path/sandbox/pricing/quotes.tfstate" in problem.hint
+    assert problem.file == str(tmp_path / "b.yaml")
+
+
+def test_single_environment_files_warn_about_local_state(tmp_path, web, capsys):
+    from golden_path.cli import main
+
+    write(tmp_path, yaml.safe_dump(web))
+    assert main(["validate", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 1 stack(s) keep their Terraform state in a local file" in err
+    assert str(tmp_path / "svc.yaml") in err
