@@ -20,7 +20,9 @@ def team_stack(team: str, extra: str = "") -> dict:
 
 
 def service_stack(team: str, threshold: int = 5) -> dict:
-    return {"//": {"metadata": {"stackName": "s"}}, "resource": {"aws_cloudwatch_metric_alarm": {
+    return {"//": {"metadata": {"stackName": "s"}},
+            "provider": {"aws": [{"region": "eu-west-1", "allowed_account_ids": ["111122223333"]}]},
+            "resource": {"aws_cloudwatch_metric_alarm": {
         "a": {"threshold": threshold, "alarm_actions": [TOPIC.format(team=team)],
               "ok_actions": [TOPIC.format(team=team)]}}}}
 
@@ -53,6 +55,7 @@ def test_added_changed_removed_in_dependency_order(tmp_path, base):
     # A metadata-only difference is no change; the team stack comes before its services.
     assert result.unchanged == 1
     assert result.apply_order == ["team-checkout-sandbox", "api-sandbox", "shop-sandbox"]
+    assert result.waves == [["team-checkout-sandbox"], ["api-sandbox", "shop-sandbox"]]
     # Destroy: the service before the team stack it published to.
     assert result.destroy_order == ["old-sandbox", "team-billing-sandbox"]
     deps = {s.name: s.depends_on for s in result.stacks}
@@ -72,7 +75,9 @@ def test_cli_text_and_json(tmp_path, base, capsys):
     assert doc["apply_order"] == ["shop-sandbox"] and doc["removed"] == []
     # Dependencies are listed whether or not they change (they must exist first).
     assert doc["stacks"] == [{"name": "shop-sandbox", "status": "changed",
-                              "depends_on": ["team-checkout-sandbox"]}]
+                              "depends_on": ["team-checkout-sandbox"], "account": "111122223333",
+                              "region": "eu-west-1"}]
+    assert doc["waves"] == [["shop-sandbox"]]
 
 
 def test_first_synth_has_no_base_stacks(tmp_path, base):

@@ -22,6 +22,9 @@ class StackChange:
     name: str
     status: str  # added | changed | removed
     depends_on: tuple[str, ...] = ()
+    #: From the stack's AWS provider: where CI assumes its role.
+    account: str | None = None
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class ChangedStacks:
     #: Removed stacks, each before the stacks it depended on.
     destroy_order: list[str] = field(default_factory=list)
     stacks: list[StackChange] = field(default_factory=list)
+    #: ``apply_order`` in waves: every stack of a wave depends only on earlier waves, so
+    #: CI runs a wave's stacks in parallel (a matrix job) and the waves one after another.
+    waves: list[list[str]] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"
@@ -94,19 +100,27 @@ def dependencies(stacks: dict[str, dict]) -> dict[str, set[str]]:
             for name, stack in stacks.items()}
 
 
-def _order(names: set[str], deps: dict[str, set[str]]) -> list[str]:
-    """``names`` with every stack after the ones (among ``names``) it depends on."""
-    done: list[str] = []
-    placed: set[str] = set()
+def _waves(names: set[str], deps: dict[str, set[str]]) -> list[list[str]]:
+    """``names`` in waves: each stack after the ones (among ``names``) it depends on."""
+    waves: list[list[str]] = []
     remaining = set(names)
     while remaining:
         ready = sorted(n for n in remaining if not (deps.get(n, set()) & remaining))
         if not ready:  # a cycle cannot come from golden_path's stacks; keep going by name
             ready = [min(remaining)]
-        done += ready
-        placed |= set(ready)
+        waves.append(ready)
         remaining -= set(ready)
-    return done
+    return waves
+
+
+def _order(names: set[str], deps: dict[str, set[str]]) -> list[str]:
+    return [n for wave in _waves(names, deps) for n in wave]
+
+
+def _where(stack: dict) -> tuple[str | None, str | None]:
+    provider = (stack.get("provider", {}).get("aws") or [{}])[0]
+    accounts = provider.get("allowed_account_ids") or [None]
+    return accounts[0], provider.get("region")
 
 
 def changed_stacks(base: str | Path, head: str | Path) -> ChangedStacks:
@@ -118,8 +132,10 @@ def changed_stacks(base: str | Path, head: str | Path) -> ChangedStacks:
     head_deps, base_deps = dependencies(after), dependencies(before)
     apply_order = _order(set(added) | set(changed), head_deps)
     destroy_order = list(reversed(_order(set(removed), base_deps)))
-    stacks = [StackChange(n, "added" if n in added else "changed", tuple(sorted(head_deps[n])))
-              for n in apply_order]
-    stacks += [StackChange(n, "removed", tuple(sorted(base_deps[n]))) for n in destroy_order]
+    stacks = [StackChange(n, "added" if n in added else "changed", tuple(sorted(head_deps[n])),
+                          *_where(after[n])) for n in apply_order]
+    stacks += [StackChange(n, "removed", tuple(sorted(base_deps[n])), *_where(before[n]))
+               for n in destroy_order]
     return ChangedStacks(added, changed, removed, len(set(after) & set(before)) - len(changed),
-                         apply_order, destroy_order, stacks)
+                         apply_order, destroy_order, stacks,
+                         _waves(set(added) | set(changed), head_deps))
