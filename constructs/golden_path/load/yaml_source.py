@@ -10,10 +10,14 @@ import yaml
 from ..errors import MISSING, Path, Problem, SpecError
 
 
+#: libyaml's parser when PyYAML has it (about 6x faster); nodes keep their lines either way.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: str | FsPath) -> tuple[Any, dict[Path, int]]:
     """Parse a YAML file; return the data and a map field-path -> 1-based line."""
     text = FsPath(path).read_text(encoding="utf-8")
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     try:  # one parse: the node tree gives the lines, the same tree the data
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
