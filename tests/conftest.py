@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ SINGLE_ENV = ROOT / "tests" / "fixtures" / "single-environment"
 CDKTF_CLI = ROOT / ".tools" / "node_modules" / ".bin" / "cdktf"
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+# The synth cache of this test session: never the developer's, never shared between runs.
+os.environ["GOLDEN_PATH_CACHE"] = tempfile.mkdtemp(prefix="golden-path-test-cache-")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 
 #: Where a filesystem mirror of hashicorp/aws may be (GOLDEN_PATH_TF_MIRROR first).

@@ -29,7 +29,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .fleet.graph import build_graph
 
     teams = _teams(args)
-    services = load_all(args.paths, teams, _platform(args))
+    services = load_all(args.paths, teams, _platform(args), progress=_progress())
     for service in services:
         alarms = resolve_alarms(service, teams)
         pages = sum(a.pages for a in alarms)
@@ -98,14 +98,34 @@ def describe(service) -> str:
 
 def _cmd_synth(args: argparse.Namespace) -> int:
     from .fleet import load_all
-    from .synth import synth
+    from .synth import SynthStats, synth
 
     teams = _teams(args)
-    services = load_all(args.paths, teams, _platform(args))  # all checked before writing
+    services = load_all(args.paths, teams, _platform(args), progress=_progress())  # all checked first
     _warn(services)
-    stacks = synth(services, args.out, teams)
-    print(f"synthesized {len(stacks)} stack(s) into {args.out}: {', '.join(stacks)}")
+    stats = SynthStats()
+    stacks = synth(services, args.out, teams, cache=not args.no_cache, jobs=args.jobs, stats=stats)
+    print(f"synthesized {len(stacks)} stack(s) into {args.out} in {stats.seconds:.1f} s: "
+          f"{stats.constructed} constructed ({stats.processes} process(es)), {stats.from_cache} "
+          f"from the cache; peak memory {max(stats.peak_rss_mib, stats.worker_peak_rss_mib):.0f} MiB")
     return 0
+
+
+def _progress():
+    """A progress line on a terminal (count, current stack, elapsed); nothing in CI logs."""
+    import os
+    import time
+
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+    start = time.perf_counter()
+
+    def show(done: int, total: int, current: str) -> None:
+        end = "\n" if done == total else ""
+        print(f"\r\033[K  {done}/{total} {current} ({time.perf_counter() - start:.1f} s)",
+              end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def _cmd_changed(args: argparse.Namespace) -> int:
@@ -202,6 +222,10 @@ def parser() -> argparse.ArgumentParser:
     y = sub.add_parser("synth", help="synthesize service files into Terraform JSON")
     y.add_argument("paths", nargs="+")
     y.add_argument("--out", default="cdktf.out", help="output directory (default: cdktf.out)")
+    y.add_argument("--no-cache", action="store_true",
+                   help="construct every stack (default: unchanged stacks come from the synth cache)")
+    y.add_argument("--jobs", "-j", type=int, default=None,
+                   help="processes that construct stacks (default: the number of cores)")
     fleet_options(y)
     y.set_defaults(func=_cmd_synth)
     e = sub.add_parser("explain", help="the effective spec of one service in one environment, "

@@ -9,7 +9,7 @@ run across all of them. Every problem of every file is reported at once.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..alerts.registry import TeamRegistry
 from ..alerts.resolve import resolve_alarms
@@ -36,7 +36,8 @@ def resolve_located(spec, teams: TeamRegistry | None = None) -> Resolved:
 
 
 def load_all(paths: Iterable[str | os.PathLike], teams: TeamRegistry | None = None,
-             platform: LoadedPlatform | None = None) -> list[Resolved]:
+             platform: LoadedPlatform | None = None,
+             progress: Callable[[int, int, str], None] | None = None) -> list[Resolved]:
     """Load, resolve and check every service file; report all problems at once.
 
     ``platform`` defaults to the platform.yaml beside or above the first path
@@ -53,7 +54,9 @@ def load_all(paths: Iterable[str | os.PathLike], teams: TeamRegistry | None = No
         raise SpecError(Problem((), [str(p) for p in paths], "no service files (*.yaml) found"))
     problems: list[Problem] = []
     services: list[Resolved] = []
-    for f in files:
+    for count, f in enumerate(files, 1):
+        if progress is not None:
+            progress(count, len(files), str(f))
         if not f.is_file():
             problems.append(Problem((), str(f), "no such file", str(f)))
             continue

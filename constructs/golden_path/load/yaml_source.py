@@ -9,7 +9,6 @@ import yaml
 
 from ..errors import MISSING, Path, Problem, SpecError
 
-
 #: libyaml's parser when PyYAML has it (about 6x faster); nodes keep their lines either way.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
