@@ -45,7 +45,9 @@ def main() -> None:
         fleet = Path(tmp) / "fleet"
         summary = generate_fleet(fleet, args.services)
         t0 = time.perf_counter()
-        import golden_path.cdk  # noqa: F401
+        import golden_path.cdk
+
+        golden_path.cdk.load()
 
         print(f"import cdktf + provider: {time.perf_counter() - t0:.1f} s")
         base = synth_fleet(fleet, Path(tmp) / "base")

@@ -34,7 +34,9 @@ def main() -> None:
     services = load_all(examples)
     front = timed(lambda: load_all(examples), 20)
     t0 = time.perf_counter()
-    import golden_path.cdk  # noqa: F401  (jsii + provider bindings)
+    import golden_path.cdk
+
+    golden_path.cdk.load()  # jsii + provider bindings
 
     import_s = time.perf_counter() - t0
     from golden_path.review.findings import findings

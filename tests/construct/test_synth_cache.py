@@ -109,6 +109,7 @@ def run_full(work: Path, out: Path) -> Path:
 def test_backend_selection_is_part_of_the_key(monkeypatch):
     from golden_path.fleet import cache as cache_module
 
+    monkeypatch.delenv("GOLDEN_PATH_BACKEND", raising=False)
     cache_module.code_fingerprint.cache_clear()
     cdktf = cache_module.code_fingerprint()
     monkeypatch.setenv("GOLDEN_PATH_BACKEND", "cdktn")
