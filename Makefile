@@ -14,7 +14,7 @@ export CHECKPOINT_DISABLE := 1
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup synth test lint bench clean
+.PHONY: setup synth test lint bench clean apply-local
 
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 CHECKOV_VERSION := 3.3.30
@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "golden-path: installing Python packages into $(VENV) (first run takes a few minutes)"
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,cdktn]'
 	@touch $@
 
 $(CDKTF):
@@ -53,7 +53,17 @@ lint: setup
 	@$(BIN)/ruff check constructs tests examples benchmarks
 
 bench: setup
-	@$(BIN)/python benchmarks/resolve_and_synth.py
+	@$(BIN)/python benchmarks/fleet.py
+
+# One stack through the lifecycle test by hand: a local AWS emulator (moto server on
+# 127.0.0.1), a platform built in it, the fleet synthesized, then terraform init (S3
+# backend on the emulator), apply, the state lock, plan (must be "no changes"), destroy,
+# and what is left, with timings. STACK: fargate-web (default), fargate-worker,
+# lambda-sqs, lambda-http-api, lambda-function-url, lambda-schedule, team-route, a
+# service or stack name, or all.
+STACK ?= fargate-web
+apply-local: setup
+	@$(BIN)/python tests/lifecycle/apply_local.py $(STACK)
 
 clean:
 	rm -rf cdktf.out $(TOOLS) $(VENV)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from test_changed import service_stack, team_stack, write
 
 CI = Path(__file__).resolve().parents[2] / "examples" / "ci"
