@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
 
 import jinja2
@@ -108,6 +108,25 @@ def _common(service: ResolvedService | ResolvedFunction) -> dict:
     }
 
 
+def once(render):
+    """Render each config of a resolved service once per process: validate renders and
+    checks it, and the constructs reuse the text (keyed by the service object itself)."""
+    rendered: dict[int, tuple[object, str]] = {}
+
+    @wraps(render)
+    def wrapper(service):
+        hit = rendered.get(id(service))
+        if hit is not None and hit[0] is service:
+            return hit[1]
+        text = render(service)
+        rendered[id(service)] = (service, text)
+        return text
+
+    wrapper.cache_clear = rendered.clear
+    return wrapper
+
+
+@once
 def render_collector_config(service: ResolvedService | ResolvedFunction) -> str:
     """The collector YAML (ECS sidecar or Lambda layer); SpecError if the distribution
     lacks a component the policy needs."""
@@ -151,6 +170,7 @@ def render_collector_config(service: ResolvedService | ResolvedFunction) -> str:
     return text
 
 
+@once
 def render_self_metrics_config(service: ResolvedService) -> str:
     """The collector's second config file: its own and Fluent Bit's metrics to CloudWatch."""
     text = _env().get_template("otel-collector-self.yaml.j2").render(
@@ -183,6 +203,7 @@ class Buffer:
     max_chunks_up: int = 64
 
 
+@once
 def render_router_config(service: ResolvedService) -> str:
     """The Fluent Bit config FireLens includes; parsed back and checked."""
     policy = service.telemetry
