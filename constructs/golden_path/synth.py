@@ -209,8 +209,31 @@ def _worker_main(outdir: str) -> None:
 
 
 def _peak_rss_mib() -> float:
+    """Peak resident memory of this process plus its running children (the jsii kernel,
+    a Node.js process, holds most of the backend's memory), in MiB."""
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / (2**20 if sys.platform == "darwin" else 1024)
+    total = rss / (2**20 if sys.platform == "darwin" else 1024)
+    return total + sum(_vm_hwm_kib(pid) for pid in _children()) / 1024
+
+
+def _children() -> list[int]:
+    pids: list[int] = []
+    for task in Path("/proc/self/task").glob("*/children"):
+        try:
+            pids += [int(p) for p in task.read_text().split()]
+        except OSError:
+            continue
+    return pids
+
+
+def _vm_hwm_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def manifest_text(stacks: dict, version: str | None) -> str:
