@@ -7,9 +7,9 @@ import json
 import pytest
 
 from golden_path.cli import main
-from golden_path.review.findings import findings
+from golden_path.review.findings import ALL_RULES, RULES, before_after, findings
 from golden_path.review.plan import summarise_plan
-from golden_path.review.report import COMMENT_LIMIT, ReviewModel, build, to_markdown
+from golden_path.review.report import COMMENT_LIMIT, MUST_NOT_MISS, ReviewModel, build, to_markdown
 from golden_path.review.synth_diff import diff_synth
 
 POLICY = {"Version": "2012-10-17", "Statement": [
@@ -80,7 +80,174 @@ def test_telemetry_changes_in_the_collector_config():
                                        "value": collector(5, ["m1"])})
     found = {f.rule: f.detail for f in findings(diff_synth(base, head))}
     assert found == {"sampling-changed": "traces kept: 0.1 % -> 5 %",
-                     "masking-removed": "1 masking statement(s) removed"}
+                     "masking-removed": "1 masking statement(s) removed: m2"}
+
+
+REGISTRY = "444455556666.dkr.ecr.eu-west-1.amazonaws.com"
+
+
+def task(image: str) -> dict:
+    return {"container_definitions": json.dumps([{"name": "app", "image": image}])}
+
+
+@pytest.mark.parametrize(("new", "detail"), [
+    ("storefront:2024.12.0", "app: …/storefront:2024.11.3 -> …/storefront:2024.12.0"),
+    ("storefront@sha256:" + "0f" * 32,
+     "app: …/storefront:2024.11.3 -> …/storefront@sha256:" + "0f" * 32),
+], ids=["tag", "digest"])
+def test_image_change_shows_the_new_tag_or_digest(new, detail):
+    base = stack(aws_ecs_task_definition__t=task(f"{REGISTRY}/storefront:2024.11.3"))
+    head = stack(aws_ecs_task_definition__t=task(f"{REGISTRY}/{new}"))
+    diffs = diff_synth(base, head)
+    (found,) = findings(diffs)
+    assert (found.rule, found.detail) == ("image-changed", detail)
+    # The comment line is never cut, however long the digest.
+    assert f"`aws_ecs_task_definition.t`: {detail}\n" in to_markdown(build(diffs, [], [found], None, []))
+
+
+def test_function_artifact_change_cuts_only_the_shared_parts():
+    key = "golden-path-artifacts/production/checkout/price-api/{}/lambda-function-bundle.zip"
+    found = findings(diff_synth(stack(aws_lambda_function__f={"s3_key": key.format("2024.11.3")}),
+                                stack(aws_lambda_function__f={"s3_key": key.format("2024.12.0")})))
+    assert [(f.rule, f.detail) for f in found] == [
+        ("image-changed", "s3_key: …/2024.11.3/lambda-function-bundle.zip -> "
+                          "…/2024.12.0/lambda-function-bundle.zip")]
+    # Short enough: nothing is cut.
+    assert before_after("s3_key: ", "f/a/1.zip", "f/a/2.zip") == "s3_key: f/a/1.zip -> f/a/2.zip"
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("x" * 80 + "/a/" + "y" * 40, "x" * 80 + "/b/" + "y" * 40),
+    ("x" * 80 + "/a", "x" * 80 + "/a/b"),
+    ("x" * 80 + "/a/b", "x" * 80 + "/a"),
+    ("p" * 90, "q" * 90),
+    (None, "z" * 120),
+])
+def test_before_after_never_cuts_the_changed_part(before, after):
+    text = before_after("k: ", before, after)
+    shown = text.removeprefix("k: ").split(" -> ")
+    b, a = str(before), str(after)
+    p = 0
+    while p < min(len(b), len(a)) and b[p] == a[p]:
+        p += 1
+    s = 0
+    while s < min(len(b), len(a)) - p and b[-1 - s] == a[-1 - s]:
+        s += 1
+    for full, seen in zip((b, a), shown, strict=True):
+        assert full[p:len(full) - s] in seen and seen.strip("…") in full
+    assert len(text) <= 100 or len(text) <= len(f"k: {b} -> {a}")
+
+
+PAGE = "arn:aws:sns:eu-west-1:1:golden-path-checkout-production-page"
+NOTIFY = "arn:aws:sns:eu-west-1:1:golden-path-checkout-production-notify"
+
+
+def test_alarms_added_and_removed_name_whom_they_page_or_notify():
+    paging = {"alarm_name": "production-checkout-storefront-http-5xx-rate",
+              "alarm_actions": [PAGE, NOTIFY]}
+    notifying = {"alarm_name": "production-checkout-storefront-cpu-high", "alarm_actions": [NOTIFY]}
+    found = findings(diff_synth(stack(aws_cloudwatch_metric_alarm__a=paging,
+                                      aws_cloudwatch_metric_alarm__b=notifying), stack()))
+    assert {(f.rule, f.detail) for f in found if f.rule != "destroy"} == {
+        ("paging-alarm-removed", "production-checkout-storefront-http-5xx-rate removed (paged "
+                                 "golden-path-checkout-production-page, notified "
+                                 "golden-path-checkout-production-notify)"),
+        ("alarm-removed", "production-checkout-storefront-cpu-high removed (notified "
+                          "golden-path-checkout-production-notify)")}
+    token = {**notifying, "alarm_actions": ["${aws_sns_topic.pager.arn}"]}
+    found = findings(diff_synth(stack(), stack(aws_cloudwatch_metric_alarm__a=paging,
+                                                aws_cloudwatch_metric_alarm__b=token)))
+    assert sorted((f.rule, f.detail) for f in found) == [
+        ("alarm-added", "production-checkout-storefront-cpu-high added (notifies pager)"),
+        ("alarm-added", "production-checkout-storefront-http-5xx-rate added (pages "
+                        "golden-path-checkout-production-page, notifies "
+                        "golden-path-checkout-production-notify)")]
+    assert {"alarm-added", "alarm-removed"} <= set(MUST_NOT_MISS)
+
+
+def test_alarm_routing_change_names_the_topics():
+    alarm = {"alarm_name": "a", "alarm_actions": [PAGE, NOTIFY]}
+    found = findings(diff_synth(stack(aws_cloudwatch_metric_alarm__a=alarm),
+                                stack(aws_cloudwatch_metric_alarm__a={**alarm,
+                                                                      "alarm_actions": [NOTIFY]})))
+    assert [(f.rule, f.detail) for f in found] == [
+        ("paging-alarm-removed", "a no longer pages (notifies golden-path-checkout-production-notify)"),
+        ("alarm-changed", "a: pages golden-path-checkout-production-page, notifies "
+                          "golden-path-checkout-production-notify -> notifies "
+                          "golden-path-checkout-production-notify")]
+
+
+FLUENT_BIT = """# Fluent Bit config for s.
+# Log floor: {floor}.
+[FILTER]
+    Name          grep
+    Match         app-firelens-*
+    Exclude       level (?i)^({levels})$
+{excludes}
+"""
+
+
+def fluent_bit(floor: str, levels: str, excludes: list[str]) -> dict:
+    return {"name": "/x/fluent-bit-config", "value": FLUENT_BIT.format(
+        floor=floor, levels=levels, excludes="\n".join(f"    Exclude       message {e}" for e in excludes))}
+
+
+def test_fluent_bit_floor_and_noise_changes_show_old_and_new():
+    noise = ["ELB-HealthChecker/", "GET /healthz/"]
+    base = stack(aws_ssm_parameter__f=fluent_bit("info", "trace|debug", noise))
+    head = stack(aws_ssm_parameter__f=fluent_bit("warn", "trace|debug|info", ["GET /healthz/", "favicon"]))
+    found = [(f.rule, f.detail) for f in findings(diff_synth(base, head))]
+    assert found == [
+        ("log-filters-changed", "log floor: info -> warn"),
+        ("log-filters-changed", "Fluent Bit noise excludes; added message favicon; "
+                                "removed message ELB-HealthChecker/")]
+    # The same floor with a new level exclude is a noise change.
+    head = stack(aws_ssm_parameter__f=fluent_bit("info", "trace", noise))
+    assert [f.detail for f in findings(diff_synth(base, head))] == [
+        "Fluent Bit noise excludes; added level (?i)^(trace)$; removed level (?i)^(trace|debug)$"]
+
+
+def otel(floor: str, conditions: list[str], statements: list[str]) -> dict:
+    return {"name": "/x/otel-collector-config", "value": f"# Log floor: {floor}.\n" + json.dumps({
+        "processors": {"filter/noise": {"logs": {"log_record": conditions}},
+                       "transform/mask": {"log_statements": [{"context": "log",
+                                                              "statements": statements}]}}})}
+
+
+def test_collector_floor_filters_and_masking_show_what_went():
+    keys = 'delete_matching_keys(attributes, "(?i)^(password|set\\\\-cookie|user\\\\.email)$$")'
+    fewer = 'delete_matching_keys(attributes, "(?i)^(password)$$")'
+    bearer = ('replace_pattern(body, "(?i)(bearer\\\\s+)[A-Za-z0-9._~+/=-]+", "$${1}****") '
+              'where IsString(body)')
+    severity = "severity_number < SEVERITY_NUMBER_{}"
+    elb = 'IsString(body) and IsMatch(body, "ELB-HealthChecker/")'
+    base = stack(aws_ssm_parameter__c=otel("info", [severity.format("INFO"), elb],
+                                           [keys, bearer]))
+    head = stack(aws_ssm_parameter__c=otel("warn", [severity.format("WARN"),
+                                                     'IsString(body) and IsMatch(body, "favicon")'],
+                                           [fewer]))
+    found = [(f.rule, f.detail) for f in findings(diff_synth(base, head))]
+    assert found == [
+        ("log-filters-changed", "log floor: info -> warn"),
+        ("log-filters-changed", 'log filters: 1 -> 1 conditions; added IsMatch(body, "favicon"); '
+                                'removed IsMatch(body, "ELB-HealthChecker/")'),
+        ("masking-removed", "masked keys removed: set-cookie, user.email; 1 masking statement(s) "
+                            'removed: replace_pattern(body, "(?i)(bearer\\\\s+)[A-Za-z0-9._~+/=-]+"…')]
+
+
+def test_fail_on_rules_are_listed_in_help_and_readme(capsys):
+    with pytest.raises(SystemExit):
+        main(["review", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert set(ALL_RULES) == {*RULES, "checkov-new-failures"} == set(MUST_NOT_MISS)
+    from pathlib import Path
+
+    readme = Path(__file__).parents[2].joinpath("README.md").read_text()
+    section = readme.split("## Reviewing a pull request")[1].split("\n## ")[0]
+    for rule, meaning in ALL_RULES.items():
+        assert rule in text.split("(exit 1):")[1].split("(meanings below)")[0]
+        assert f"{rule} {' '.join(meaning.split())}" in text
+        assert f"| `{rule}` | {meaning} |" in section
 
 
 def test_recursion_guard_changed_or_removed():

@@ -18,6 +18,8 @@ RULES = {
     "new-listener-rule": "a new load-balancer listener rule routes traffic",
     "paging-alarm-removed": "an alarm that paged is removed or no longer pages",
     "alarm-changed": "an alarm's threshold, severity or routing changes",
+    "alarm-added": "a new alarm, named with whom it pages or notifies",
+    "alarm-removed": "an alarm that did not page is removed",
     "sampling-changed": "the share of traces kept changes",
     "log-filters-changed": "the log floor or noise filters change",
     "masking-removed": "a masking rule or masked key is removed",
@@ -27,6 +29,11 @@ RULES = {
     "destroy": "resources are destroyed",
     "stateful-destroy": "log groups, queues, topics or configs are destroyed",
 }
+#: Every rule ``--fail-on`` accepts: RULES plus the one the checkov scan fires.
+ALL_RULES = {**RULES, "checkov-new-failures": "checkov fails a check in head that base did not fail"}
+#: A finding's ``before -> after`` text longer than this drops the part both sides share.
+WIDTH = 100
+_SEPARATORS = ("/", ":@=", " ,;.-_")
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,64 @@ class Finding:
     stack: str
     resource: str
     detail: str
+
+
+def before_after(label: str, before, after, width: int = WIDTH) -> str:
+    """``label + before -> after``; when longer than ``width``, the part both sides share is
+    shortened to ``…`` (first the shared start, then the shared end), cut at a separator so
+    the changed part and the segment it sits in always show in full."""
+    b, a = str(before), str(after)
+    if len(label) + len(b) + len(a) + 4 <= width or b == a:
+        return f"{label}{b} -> {a}"
+    p = 0
+    while p < min(len(b), len(a)) and b[p] == a[p]:
+        p += 1
+    for seps in _SEPARATORS:
+        cut = max(b.rfind(c, 0, p) for c in seps)
+        if cut > 1:
+            b, a, p = "…" + b[cut:], "…" + a[cut:], p - cut + 1
+            break
+    if len(label) + len(b) + len(a) + 4 > width:
+        s = 0
+        while s < min(len(b), len(a)) - p and b[-1 - s] == a[-1 - s]:
+            s += 1
+        if s and len(b) - s > p and len(a) - s > p:  # both sides keep a changed part
+            shared = b[len(b) - s:]
+            for seps in _SEPARATORS:
+                cut = min((i for i in (shared.find(c, 1) for c in seps) if i > 0), default=-1)
+                if 0 < cut < len(shared) - 1:
+                    b, a = b[:len(b) - s + cut] + "…", a[:len(a) - s + cut] + "…"
+                    break
+    return f"{label}{b} -> {a}"
+
+
+def _short(text: str, width: int = 60) -> str:
+    """A removed or added item (a filter condition, a masking statement), shortened."""
+    text = text.removeprefix("IsString(body) and ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _listed(items, limit: int = 3) -> str:
+    items = sorted(items)
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return "; ".join(_short(i) for i in items[:limit]) + more
+
+
+def _topic(action) -> str:
+    text = str(action)
+    token = re.fullmatch(r"\$\{aws_sns_topic\.([^.]+)\.arn\}", text)
+    return token.group(1) if token else text.rsplit(":", 1)[-1]
+
+
+def _routing(attrs: dict, past: bool = False) -> str:
+    """``pages A, notifies B`` from an alarm's actions (topics ending ``-page`` page)."""
+    topics = [_topic(a) for a in attrs.get("alarm_actions") or []]
+    paged = [t for t in topics if t.endswith("-page")]
+    notified = [t for t in topics if not t.endswith("-page")]
+    page, notify = ("paged", "notified") if past else ("pages", "notifies")
+    parts = ([f"{page} {', '.join(paged)}"] if paged else []) + (
+        [f"{notify} {', '.join(notified)}"] if notified else [])
+    return ", ".join(parts) or ("paged and notified no one" if past else "pages and notifies no one")
 
 
 def _statements(doc) -> set[tuple[str, str, str]]:
@@ -71,7 +136,7 @@ def _iam(d: StackDiff, address: str, attr: str) -> list[Finding]:
 
 
 def _pages(attrs: dict) -> bool:
-    return any(str(a).endswith("-page") for a in attrs.get("alarm_actions") or [])
+    return any(_topic(a).endswith("-page") for a in attrs.get("alarm_actions") or [])
 
 
 def _config(text: str | None) -> dict:
@@ -84,15 +149,53 @@ def _config(text: str | None) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
+_FLOOR = re.compile(r"^# Log floor: (\S+?)\.?$", re.M)
+_EXCLUDE = re.compile(r"^\s+Exclude\s+(\S+)\s+(.*?)\s*$", re.M)
+_MASKED_KEYS = re.compile(r'delete_matching_keys\((\w+), "\(\?i\)\^\((.*)\)\$+"\)')
+
+
+def _floor(text: str | None) -> str | None:
+    found = _FLOOR.search(unescape(text or ""))
+    return found.group(1) if found else None
+
+
+def _masks(p: dict) -> tuple[set[str], set[str]]:
+    """(masked keys, other masking statements) of a collector's processors."""
+    keys, statements = set(), set()
+    mask = p.get("transform/mask") or {}
+    for kind in ("log_statements", "trace_statements", "metric_statements"):
+        for group in mask.get(kind) or []:
+            for st in group.get("statements", []):
+                found = _MASKED_KEYS.fullmatch(st)
+                if found:
+                    keys |= {re.sub(r"\\+(.)", r"\1", k) for k in found.group(2).split("|")}
+                else:
+                    statements.add(st)
+    for action in ((p.get("attributes/mask") or {}).get("actions") or []):
+        if isinstance(action, dict) and action.get("key"):
+            statements.add(f"attribute {action['key']} ({action.get('action')})")
+        else:
+            statements.add(f"attributes {action}")
+    return keys, statements
+
+
 def _telemetry(d: StackDiff, address: str, attr: str) -> list[Finding]:
     b_text = d.base.get(address, {}).get(attr)
     a_text = d.head.get(address, {}).get(attr)
     found = []
+    fb, fa = _floor(b_text), _floor(a_text)
+    if fb != fa:
+        found.append(Finding("log-filters-changed", d.name, address,
+                             before_after("log floor: ", fb, fa)))
     if "fluent-bit" in str(d.head.get(address, d.base.get(address, {})).get("name", "")):
-        floor = re.compile(r"^# Log floor: .*$|^\s+Exclude\s+.*$", re.M)
-        if floor.findall(b_text or "") != floor.findall(a_text or ""):
+        def excludes(text: str | None) -> set[str]:
+            return {f"{field} {pattern}" for field, pattern in _EXCLUDE.findall(unescape(text or ""))
+                    if fb == fa or field != "level"}  # the level excludes follow the floor
+
+        eb, ea = excludes(b_text), excludes(a_text)
+        if eb != ea:
             found.append(Finding("log-filters-changed", d.name, address,
-                                 "Fluent Bit log floor or noise patterns changed"))
+                                 _filters("Fluent Bit noise excludes", eb, ea)))
         return found
     b, a = _config(b_text), _config(a_text)
     pb = (b.get("processors") or {})
@@ -101,25 +204,28 @@ def _telemetry(d: StackDiff, address: str, attr: str) -> list[Finding]:
     sa = (pa.get("probabilistic_sampler") or {}).get("sampling_percentage")
     if sb != sa and (sb is not None or sa is not None):
         found.append(Finding("sampling-changed", d.name, address, f"traces kept: {sb} % -> {sa} %"))
-    nb = (pb.get("filter/noise") or {}).get("logs", {}).get("log_record", [])
-    na = (pa.get("filter/noise") or {}).get("logs", {}).get("log_record", [])
+
+    def conditions(p: dict) -> list[str]:
+        return [c for c in (p.get("filter/noise") or {}).get("logs", {}).get("log_record", [])
+                if fb == fa or not c.startswith("severity_number")]  # these follow the floor
+
+    nb, na = conditions(pb), conditions(pa)
     if nb != na:
         found.append(Finding("log-filters-changed", d.name, address,
-                             f"log filters: {len(nb)} -> {len(na)} conditions"))
-
-    def masks(p: dict) -> set[str]:
-        out = set()
-        for group in ((p.get("transform/mask") or {}).get("log_statements") or []):
-            out |= set(group.get("statements", []))
-        for action in ((p.get("attributes/mask") or {}).get("actions") or []):
-            out.add(f"attributes {action}")
-        return out
-
-    removed = masks(pb) - masks(pa)
-    if removed and pb:
-        found.append(Finding("masking-removed", d.name, address,
-                             f"{len(removed)} masking statement(s) removed"))
+                             _filters(f"log filters: {len(nb)} -> {len(na)} conditions", set(nb),
+                                      set(na))))
+    (kb, mb), (ka, ma) = _masks(pb), _masks(pa)
+    if pb and (kb - ka or mb - ma):
+        parts = ([f"masked keys removed: {', '.join(sorted(kb - ka))}"] if kb - ka else []) + (
+            [f"{len(mb - ma)} masking statement(s) removed: {_listed(mb - ma)}"] if mb - ma else [])
+        found.append(Finding("masking-removed", d.name, address, "; ".join(parts)))
     return found
+
+
+def _filters(what: str, before: set[str], after: set[str]) -> str:
+    parts = ([f"added {_listed(after - before)}"] if after - before else []) + (
+        [f"removed {_listed(before - after)}"] if before - after else [])
+    return f"{what}; {'; '.join(parts)}" if parts else f"{what}; reordered"
 
 
 def _images(d: StackDiff, address: str) -> list[Finding]:
@@ -133,12 +239,12 @@ def _images(d: StackDiff, address: str) -> list[Finding]:
         for name in sorted(set(bi) & set(ai)):
             if bi[name] != ai[name]:
                 found.append(Finding("image-changed", d.name, address,
-                                     f"{name}: {bi[name]} -> {ai[name]}"))
+                                     before_after(f"{name}: ", bi[name], ai[name])))
     if address.startswith("aws_lambda_function."):
         for key in ("s3_key", "s3_object_version", "image_uri"):
             if b.get(key) != a.get(key):
                 found.append(Finding("image-changed", d.name, address,
-                                     f"{key}: {b.get(key)} -> {a.get(key)}"))
+                                     before_after(f"{key}: ", b.get(key), a.get(key))))
     return found
 
 
@@ -156,8 +262,8 @@ def findings(diffs: list[StackDiff]) -> list[Finding]:
                 before = d.base.get(address, {}).get("permissions_boundary")
                 if address not in d.added and before != head.get("permissions_boundary"):
                     found.append(Finding("boundary-changed", d.name, address,
-                                         f"permissions boundary {before} -> "
-                                         f"{head.get('permissions_boundary')}"))
+                                         before_after("permissions boundary ", before,
+                                                      head.get("permissions_boundary"))))
             elif rtype == "aws_lambda_function_recursion_config":
                 loop = head.get("recursive_loop")
                 if loop != "Terminate":
@@ -172,22 +278,27 @@ def findings(diffs: list[StackDiff]) -> list[Finding]:
             elif rtype == "aws_lb_listener_rule" and address in d.added:
                 found.append(Finding("new-listener-rule", d.name, address,
                                      f"priority {head.get('priority')}"))
-            elif rtype == "aws_cloudwatch_metric_alarm" and address not in d.added:
+            elif rtype == "aws_cloudwatch_metric_alarm" and address in d.added:
+                found.append(Finding("alarm-added", d.name, address,
+                                     f"{head.get('alarm_name')} added ({_routing(head)})"))
+            elif rtype == "aws_cloudwatch_metric_alarm":
                 base = d.base[address]
+                name = head.get("alarm_name")
                 if _pages(base) and not _pages(head):
                     found.append(Finding("paging-alarm-removed", d.name, address,
-                                         f"{head.get('alarm_name')} no longer pages"))
-                for key in ("threshold", "alarm_actions", "comparison_operator"):
+                                         f"{name} no longer pages ({_routing(head)})"))
+                for key in ("threshold", "comparison_operator"):
                     if base.get(key) != head.get(key):
                         found.append(Finding("alarm-changed", d.name, address,
-                                             f"{head.get('alarm_name')}: {key} {base.get(key)} "
-                                             f"-> {head.get(key)}"))
-                if (base.get("tags") or {}).get("severity") != (head.get("tags") or {}).get(
-                        "severity"):
+                                             before_after(f"{name}: {key} ", base.get(key),
+                                                          head.get(key))))
+                if base.get("alarm_actions") != head.get("alarm_actions"):
                     found.append(Finding("alarm-changed", d.name, address,
-                                         f"{head.get('alarm_name')}: severity "
-                                         f"{(base.get('tags') or {}).get('severity')} -> "
-                                         f"{(head.get('tags') or {}).get('severity')}"))
+                                         before_after(f"{name}: ", _routing(base), _routing(head))))
+                severity = [(x.get("tags") or {}).get("severity") for x in (base, head)]
+                if severity[0] != severity[1]:
+                    found.append(Finding("alarm-changed", d.name, address,
+                                         before_after(f"{name}: severity ", *severity)))
             elif (rtype, "value") == ("aws_ssm_parameter", "value") and address not in d.added:
                 found += _telemetry(d, address, "value")
             elif rtype == "aws_s3_object" and address not in d.added:
@@ -202,7 +313,9 @@ def findings(diffs: list[StackDiff]) -> list[Finding]:
             if rtype == "aws_lambda_function_recursion_config":
                 found.append(Finding("recursion-guard-changed", d.name, address,
                                      "recursion guard removed: Lambda falls back to its default"))
-            if rtype == "aws_cloudwatch_metric_alarm" and _pages(d.base[address]):
-                found.append(Finding("paging-alarm-removed", d.name, address,
-                                     f"{d.base[address].get('alarm_name')} removed"))
+            if rtype == "aws_cloudwatch_metric_alarm":
+                alarm = d.base[address]
+                found.append(Finding("paging-alarm-removed" if _pages(alarm) else "alarm-removed",
+                                     d.name, address, f"{alarm.get('alarm_name')} removed "
+                                                      f"({_routing(alarm, past=True)})"))
     return found

@@ -10,16 +10,18 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..fleet.changed import ChangedStacks
-from .findings import RULES, Finding
+from .findings import ALL_RULES, Finding
 from .plan import PlanSummary
 from .synth_diff import StackDiff
 
 #: GitHub refuses comments longer than this.
 COMMENT_LIMIT = 65_536
-MUST_NOT_MISS = ["wildcard-iam", "iam-widened", "public-ingress", "new-listener-rule",
-                 "paging-alarm-removed", "alarm-changed", "sampling-changed",
-                 "log-filters-changed", "masking-removed", "image-changed", "stateful-destroy",
-                 "destroy", "checkov-new-failures"]
+#: The order of "What you must not miss": every rule of ``ALL_RULES``.
+MUST_NOT_MISS = ["wildcard-iam", "iam-widened", "boundary-changed", "public-ingress",
+                 "new-listener-rule", "paging-alarm-removed", "alarm-removed", "alarm-added",
+                 "alarm-changed", "sampling-changed", "log-filters-changed", "masking-removed",
+                 "image-changed", "recursion-guard-changed", "stateful-destroy", "destroy",
+                 "checkov-new-failures"]
 
 
 class FindingModel(BaseModel):
@@ -85,10 +87,12 @@ def to_json(review: ReviewModel) -> str:
     return review.model_dump_json(indent=2)
 
 
-def _cell(value: Any, width: int = 120) -> str:
+def _cell(value: Any, width: int | None = 120) -> str:
+    """One line of a value; ``width=None`` never cuts (finding details are short by
+    construction and their changed part must show)."""
     text = value if isinstance(value, str) else json.dumps(value)
     text = text.replace("|", "\\|").replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
 def to_markdown(review: ReviewModel, limit: int = COMMENT_LIMIT) -> str:
@@ -103,9 +107,9 @@ def to_markdown(review: ReviewModel, limit: int = COMMENT_LIMIT) -> str:
     if not important:
         out.append("Nothing: no IAM, network, alarm, telemetry, image or destroy changes.")
     for rule in important:
-        out.append(f"- **{rule}** ({by_rule[rule]}): {RULES.get(rule, 'new checkov failures')}")
+        out.append(f"- **{rule}** ({by_rule[rule]}): {ALL_RULES[rule]}")
         items = [f for f in review.findings if f.rule == rule][:10]
-        out += [f"  - `{f.stack}` `{f.resource}`: {_cell(f.detail)}" for f in items]
+        out += [f"  - `{f.stack}` `{f.resource}`: {_cell(f.detail, None)}" for f in items]
         if rule == "checkov-new-failures":
             out += [f"  - `{s}` {c} on `{r}`" for s, c, r in review.checkov_new_failures[:10]]
     out += ["", "### Summary", "", "| stack | added | changed | removed |", "| --- | --- | --- | --- |"]
