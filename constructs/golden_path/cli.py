@@ -254,12 +254,24 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--head", required=True, help="synth output of the change (cdktf.out)")
     c.add_argument("--format", choices=["text", "json"], default="text")
     c.set_defaults(func=_cmd_changed)
-    r = sub.add_parser("review", help="review a change: two synth outputs and/or plan JSON")
+    import textwrap
+
+    from .review.findings import ALL_RULES
+
+    class ReviewHelp(argparse.RawDescriptionHelpFormatter):
+        def _split_lines(self, text: str, width: int) -> list[str]:
+            return textwrap.wrap(text, width, break_on_hyphens=False)  # rule names stay whole
+
+    r = sub.add_parser("review", help="review a change: two synth outputs and/or plan JSON",
+                       formatter_class=ReviewHelp, epilog="rules for --fail-on:\n" + "\n".join(
+                           f"  {rule:<25}{meaning}" for rule, meaning in ALL_RULES.items()))
     r.add_argument("--base", help="synth output of the base branch (cdktf.out)")
     r.add_argument("--head", help="synth output of the pull request (cdktf.out)")
     r.add_argument("--plan", action="append", help="terraform show -json output (repeatable)")
     r.add_argument("--format", choices=["markdown", "json"], default="markdown")
-    r.add_argument("--fail-on", help="comma-separated rules that fail the check (exit 1)")
+    r.add_argument("--fail-on", metavar="RULE,...",
+                   help="comma-separated rules that fail the check (exit 1): "
+                        f"{', '.join(ALL_RULES)} (meanings below)")
     r.add_argument("--checkov", action="store_true", help="scan head (and base) with checkov")
     r.set_defaults(func=_cmd_review)
     return p
@@ -275,6 +287,19 @@ def main(argv: list[str] | None = None) -> int:
         for problem in err.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Exception as err:  # a bug in golden_path, not in the input: one line, not a traceback
+        import os
+
+        if os.environ.get("GOLDEN_PATH_DEBUG") == "1":
+            raise
+        targets = [getattr(args, a, None) for a in ("paths", "file", "name", "base", "head", "plan")]
+        shown = ", ".join(str(t) for v in targets if v for t in (v if isinstance(v, list) else [v]))
+        detail = " ".join(str(err).split())  # one line, whatever the message
+        print(f"golden-path: internal error while running {args.command}"
+              f"{f' on {shown}' if shown else ''}: {type(err).__name__}: {detail} — please report this "
+              "as a bug to the platform team (with the file and the command); "
+              "GOLDEN_PATH_DEBUG=1 shows the traceback", file=sys.stderr)
+        return 3  # exit 2 is bad input; 3 is a bug in golden_path
 
 
 if __name__ == "__main__":

@@ -279,6 +279,10 @@ def _listener(data: dict, lb: dict, context: PlatformContext, put) -> list[Probl
     if name is MISSING:
         problems.append(Problem(("load_balancer", "listener"), MISSING,
                                 f"name the shared listener to attach to ({choices})"))
+    elif not isinstance(name, str):
+        problems.append(Problem(("load_balancer", "listener"), name,
+                                f"expected the name of a shared listener ({choices}), e.g. "
+                                f"'listener: {next(iter(listeners), 'public')}'"))
     elif name not in listeners:
         problems.append(Problem(("load_balancer", "listener"), name,
                                 f"{context.file} defines no listener {name!r} in {context.name}; "

@@ -112,6 +112,11 @@ def _portable_regex(value: str) -> str:
                          "supported by the collector's regex engine (RE2); rewrite without them")
     if "\n" in value or "\r" in value:
         raise ValueError("a pattern is one line")
+    control = re.search(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]", value)
+    if control:  # the rendered YAML and Fluent Bit config cannot carry them as written
+        code = ord(control.group())
+        raise ValueError(f"control character U+{code:04X} in the pattern; " + (
+            f"write it as the regex escape \\x{code:02x}" if code < 0x100 else "remove it"))
     if value != value.strip():
         raise ValueError("leading or trailing spaces are lost in Fluent Bit's config; "
                          "write them as [ ] or \\s")
