@@ -33,3 +33,14 @@ def role_policy(stack: dict, role_suffix: str) -> dict:
 
 def statements_by_sid(doc: dict) -> dict[str, dict]:
     return {s["Sid"]: s for s in doc["Statement"]}
+
+
+def normalized(stack: dict) -> dict:
+    """Drop what depends on the machine (absolute state path) and cdktf's metadata."""
+    stack = json.loads(json.dumps(stack))
+    stack.pop("//", None)
+    stack["terraform"].pop("backend", None)
+    for items in stack.get("resource", {}).values():
+        for res in items.values():
+            res.pop("//", None)
+    return stack

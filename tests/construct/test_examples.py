@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from ecs_shape import register_task_definition_errors
-from tfjson import containers, one, resources, role_policy, statements_by_sid
+from tfjson import containers, normalized, one, resources, role_policy, statements_by_sid
 
 pytestmark = pytest.mark.synth
 
@@ -300,20 +300,9 @@ def test_no_absolute_path_of_the_synth_machine(examples_out):
             assert prefix not in text, f"{f.relative_to(examples_out)} contains {prefix}"
 
 
-def _normalized(stack: dict) -> dict:
-    """Drop what depends on the machine (absolute state path) and cdktf's metadata."""
-    stack = json.loads(json.dumps(stack))
-    stack.pop("//", None)
-    stack["terraform"].pop("backend", None)
-    for items in stack.get("resource", {}).values():
-        for res in items.values():
-            res.pop("//", None)
-    return stack
-
-
 @pytest.mark.parametrize("name", sorted(STACKS | TEAM_STACKS))
 def test_example_snapshot(example_stacks, name, snapshot):
-    assert _normalized(example_stacks[name]) == snapshot
+    assert normalized(example_stacks[name]) == snapshot
 
 
 # ---- offline Terraform --------------------------------------------------------------

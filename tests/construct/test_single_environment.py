@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tfjson import resources
+from tfjson import normalized, resources
 
 pytestmark = pytest.mark.synth
 
@@ -56,17 +56,6 @@ def test_state_is_a_relative_local_file_without_a_platform(single_env_stacks):
         assert stack["terraform"]["backend"] == {"local": {"path": f"terraform.{name}.tfstate"}}
 
 
-def _normalized(stack: dict) -> dict:
-    """Drop what depends on the machine (absolute state path) and cdktf's metadata."""
-    stack = json.loads(json.dumps(stack))
-    stack.pop("//", None)
-    stack["terraform"].pop("backend", None)
-    for items in stack.get("resource", {}).values():
-        for res in items.values():
-            res.pop("//", None)
-    return stack
-
-
 def test_one_stack_per_file_and_team_route(single_env_stacks):
     assert set(single_env_stacks) == STACKS
 
@@ -75,7 +64,7 @@ def test_one_stack_per_file_and_team_route(single_env_stacks):
 # fleet form), so test_single_environment.ambr diffs against them line by line.
 @pytest.mark.parametrize("name", sorted(STACKS))
 def test_example_snapshot(single_env_stacks, name, snapshot):
-    assert _normalized(single_env_stacks[name]) == snapshot
+    assert normalized(single_env_stacks[name]) == snapshot
 
 
 @pytest.mark.parametrize("name", LAMBDA_STACKS)

@@ -26,143 +26,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 TESTS = Path(__file__).resolve().parent.parent
 if str(TESTS) not in sys.path:  # run as a script: conftest.py and emulator.py are beside it
     sys.path.insert(0, str(TESTS))
 
+from leftovers import Leftover, leftovers, managed  # noqa: E402
+from lifecycle_fleet import (  # noqa: E402,F401  (re-exported for the test)
+    KINDS,
+    SLOWEST,
+    TEAM_STACK,
+    layer_arns,
+    stack_name,
+    synth_fleet,
+    write_fleet,
+)
+
 import emulator as em  # noqa: E402
-
-#: kind -> service name (the team route stack is named after the team, environment,
-#: account and region).
-KINDS: dict[str, str] = {
-    "fargate-web": "storefront",
-    "fargate-worker": "fulfilment-worker",
-    "lambda-sqs": "invoice-consumer",
-    "lambda-http-api": "price-api",
-    "lambda-function-url": "webhook-receiver",
-    "lambda-schedule": "nightly-report",
-    "team-route": "team",
-}
-#: Started first when stacks run in parallel (two queues, created one after the other).
-SLOWEST = ("lambda-sqs",)
-TEAM_STACK = f"team-{em.TEAM}-{em.ENVIRONMENT}-{em.ACCOUNT}-{em.REGION}"
-IMAGE = "999988887777.dkr.ecr.eu-west-1.amazonaws.com/storefront:2024.11.3"
-
-
-def stack_name(kind: str) -> str:
-    return TEAM_STACK if kind == "team-route" else f"{KINDS[kind]}-{em.ENVIRONMENT}"
-
-
-# ---- the fleet ------------------------------------------------------------------
-
-
-def service_files(p: em.EmulatedPlatform) -> dict[str, dict]:
-    """One small fleet-form service file per kind, for the emulated platform."""
-    env = p.environment
-    runbook = "https://runbooks.example.com/checkout/{name}"
-    node, python = p.artifacts["node"], p.artifacts["python"]
-
-    def code(a: em.Artifact) -> dict:
-        return {"s3": {"bucket": a.bucket, "key": a.key, "version": a.version}}
-
-    def lam(name: str, language: str, overrides: dict | None = None, **fields) -> dict:
-        artifact, handler = ((node, "dist/handler.handle") if language.startswith("nodejs")
-                             else (python, "app.handler.handle"))
-        return {"name": name, "team": em.TEAM, "runtime": "lambda", "language": language,
-                "handler": handler, "code": code(artifact), "memory": 256, "timeout": 10,
-                "alerts": {"runbook": runbook.format(name=name)}, **fields,
-                "environments": {env: overrides or {}}}
-
-    return {
-        "storefront": {
-            "name": "storefront", "team": em.TEAM, "kind": "web", "image": IMAGE,
-            "cpu": 256, "memory": 512, "port": 8000, "health_check_path": "/healthz/",
-            "load_balancer": {"listener": "public", "priority": 120},
-            "variables": {"DJANGO_SETTINGS_MODULE": "storefront.settings.{environment}"},
-            "secrets": {"DATABASE_URL": p.database_secret_arn},
-            "iam": [{"sid": "QueueFulfilment", "actions": ["sqs:SendMessage"],
-                     "resources": ["arn:aws:sqs:{region}:{account}:fulfilment"]}],
-            "alerts": {"runbook": runbook.format(name="storefront")},
-            "environments": {env: {
-                "load_balancer": {"hosts": ["shop.example.com"], "paths": ["/*"]},
-                "scaling": {"min": 2, "max": 4},
-                "network": {"security_group_ids": [p.database_security_group_id]}}},
-        },
-        "fulfilment-worker": {
-            "name": "fulfilment-worker", "team": em.TEAM, "kind": "worker", "image": IMAGE,
-            "architecture": "arm64", "cpu": 256, "memory": 512,
-            "command": ["celery", "--app", "storefront", "worker", "--queues", "fulfilment"],
-            "iam": [{"sid": "ConsumeFulfilmentQueue",
-                     "actions": ["sqs:ReceiveMessage", "sqs:DeleteMessage",
-                                 "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
-                     "resources": [p.queue_arn]}],
-            "scaling": {"queue": {"arn": p.queue_arn, "messages_per_task": 20}},
-            "alerts": {"runbook": runbook.format(name="fulfilment-worker")},
-            "environments": {env: {"secrets": {"DATABASE_URL": p.database_secret_arn},
-                                   "scaling": {"min": 1, "max": 3}}},
-        },
-        "invoice-consumer": lam(
-            "invoice-consumer", "python3.13", triggers={"sqs": {"batch_size": 10}},
-            secrets={"DATABASE_URL": p.database_secret_arn},
-            overrides={"vpc": {"security_group_ids": [p.database_security_group_id]},
-                       "reserved_concurrency": 5}),
-        "price-api": lam(
-            "price-api", "nodejs22.x",
-            triggers={"http": {"api": {"api_id": p.api_id, "route": "GET /prices/{sku}",
-                                       "authorization": "JWT",
-                                       "authorizer_id": p.authorizer_id}}},
-            variables={"PRICE_TABLE": "prices-{environment}"}),
-        "webhook-receiver": lam(
-            "webhook-receiver", "nodejs22.x",
-            triggers={"http": {"function_url": {"auth": "AWS_IAM"}}}),
-        "nightly-report": lam(
-            "nightly-report", "python3.13", architecture="x86_64",
-            triggers={"schedules": [{"expression": "cron(0 3 * * ? *)",
-                                     "description": "nightly report"}]}),
-    }
-
-
-def teams_file(p: em.EmulatedPlatform) -> dict:
-    return {"teams": {em.TEAM: {
-        "notify": {"emails": [f"{em.TEAM}-oncall@example.com"]},
-        "pagerduty": {"integration_url_secret": p.pagerduty_secret_name},
-    }}}
-
-
-def write_fleet(p: em.EmulatedPlatform, directory: Path) -> Path:
-    """platform.yaml, teams.yaml and services/*.yaml under ``directory``."""
-    services = directory / "services"
-    services.mkdir(parents=True, exist_ok=True)
-    (directory / "platform.yaml").write_text(yaml.safe_dump(p.platform_yaml(), sort_keys=False))
-    (directory / "teams.yaml").write_text(yaml.safe_dump(teams_file(p), sort_keys=False))
-    for name, spec in service_files(p).items():
-        (services / f"{name}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
-    return directory
-
-
-def synth_fleet(directory: Path, out: Path) -> dict[str, Path]:
-    """Synthesize the fleet in-process; {stack name: stack directory}."""
-    from golden_path.fleet import load_all
-    from golden_path.load.discover import find_teams
-    from golden_path.load.platform import load_platform
-    from golden_path.synth import synth
-
-    teams = find_teams([directory])
-    platform = load_platform(directory / "platform.yaml")
-    names = synth(load_all([directory / "services"], teams, platform), out, teams)
-    return {n: out / "stacks" / n for n in names}
-
-
-def layer_arns(stacks: dict[str, Path]) -> set[str]:
-    arns = set()
-    for d in stacks.values():
-        stack = json.loads((d / "cdk.tf.json").read_text())
-        for fn in stack.get("resource", {}).get("aws_lambda_function", {}).values():
-            arns.update(fn.get("layers", []))
-    return arns
-
 
 # ---- Terraform against the emulator ------------------------------------------------------
 
@@ -194,7 +73,7 @@ def endpoint_names(stack: dict) -> list[str]:
                 names.add(match)
     if unknown:
         raise AssertionError(f"no emulator endpoint known for {unknown}: add them to "
-                             "apply_local.ENDPOINTS (and a leftover check to apply_local._check)")
+                             "apply_local.ENDPOINTS (and a leftover check to leftovers._check)")
     return sorted(names)
 
 
@@ -363,157 +242,6 @@ class StackRun:
 
     def timings(self) -> dict[str, float]:
         return {s.name: round(s.seconds, 1) for s in self.steps}
-
-
-# ---- what must be gone after destroy ---------------------------------------------------
-
-
-def _gone(call: Callable[[], object], *codes: str) -> bool:
-    """True when ``call`` fails with one of the error ``codes`` (the resource is gone)."""
-    from botocore.exceptions import ClientError
-
-    try:
-        call()
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in codes or str(
-                exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")) in codes:
-            return True
-        raise
-    return False
-
-
-def _check(emu: em.Emulator, account: str, rtype: str, v: dict) -> tuple[str, bool] | None:
-    """(what was checked, gone?) for one resource of the applied state, or None when
-    there is nothing of its own to check (a part of another resource checked itself)."""
-    c = lambda service: emu.client(service, account)  # noqa: E731
-    if rtype == "aws_iam_role":
-        return f"iam role {v['name']}", _gone(lambda: c("iam").get_role(RoleName=v["name"]),
-                                              "NoSuchEntity")
-    if rtype == "aws_iam_role_policy":
-        return (f"iam role policy {v['name']}",
-                _gone(lambda: c("iam").get_role_policy(RoleName=v["role"], PolicyName=v["name"]),
-                      "NoSuchEntity"))
-    if rtype == "aws_security_group":
-        return f"security group {v['id']}", _gone(
-            lambda: c("ec2").describe_security_groups(GroupIds=[v["id"]]), "InvalidGroup.NotFound")
-    if rtype in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
-        rules = c("ec2").describe_security_group_rules(
-            Filters=[{"Name": "security-group-rule-id", "Values": [v["id"]]}])["SecurityGroupRules"]
-        return f"security group rule {v['id']}", not rules
-    if rtype == "aws_ecs_service":
-        found = c("ecs").describe_services(cluster=v["cluster"], services=[v["name"]])["services"]
-        return (f"ecs service {v['name']}",
-                all(s["status"] == "INACTIVE" for s in found))
-    if rtype == "aws_ecs_task_definition":
-        td = c("ecs").describe_task_definition(taskDefinition=v["arn"])["taskDefinition"]
-        return f"ecs task definition {v['arn'].split('/')[-1]} (INACTIVE)", td["status"] == "INACTIVE"
-    if rtype == "aws_lb_target_group":
-        return f"target group {v['name']}", _gone(
-            lambda: c("elbv2").describe_target_groups(TargetGroupArns=[v["arn"]]),
-            "TargetGroupNotFound")
-    if rtype == "aws_lb_listener_rule":
-        return f"listener rule priority {v['priority']}", _gone(
-            lambda: c("elbv2").describe_rules(RuleArns=[v["arn"]]), "RuleNotFound")
-    if rtype == "aws_appautoscaling_target":
-        found = c("application-autoscaling").describe_scalable_targets(
-            ServiceNamespace=v["service_namespace"], ResourceIds=[v["resource_id"]])
-        return f"scalable target {v['resource_id']}", not found["ScalableTargets"]
-    if rtype == "aws_appautoscaling_policy":
-        found = c("application-autoscaling").describe_scaling_policies(
-            ServiceNamespace=v["service_namespace"], PolicyNames=[v["name"]])
-        return f"scaling policy {v['name']}", not found["ScalingPolicies"]
-    if rtype == "aws_cloudwatch_log_group":
-        groups = c("logs").describe_log_groups(logGroupNamePrefix=v["name"])["logGroups"]
-        return f"log group {v['name']}", not any(g["logGroupName"] == v["name"] for g in groups)
-    if rtype == "aws_cloudwatch_metric_alarm":
-        found = c("cloudwatch").describe_alarms(AlarmNames=[v["alarm_name"]])["MetricAlarms"]
-        return f"alarm {v['alarm_name']}", not found
-    if rtype == "aws_cloudwatch_dashboard":
-        return f"dashboard {v['dashboard_name']}", _gone(
-            lambda: c("cloudwatch").get_dashboard(DashboardName=v["dashboard_name"]),
-            "ResourceNotFound", "404")
-    if rtype == "aws_ssm_parameter":
-        return f"ssm parameter {v['name']}", _gone(
-            lambda: c("ssm").get_parameter(Name=v["name"]), "ParameterNotFound")
-    if rtype == "aws_s3_object":
-        return f"s3 object s3://{v['bucket']}/{v['key']}", _gone(
-            lambda: c("s3").head_object(Bucket=v["bucket"], Key=v["key"]), "404", "NoSuchKey")
-    if rtype == "aws_lambda_function":
-        return f"lambda function {v['function_name']}", _gone(
-            lambda: c("lambda").get_function(FunctionName=v["function_name"]),
-            "ResourceNotFoundException")
-    if rtype == "aws_lambda_function_recursion_config":
-        return f"recursion config of {v['function_name']}", _gone(
-            lambda: c("lambda").get_function_recursion_config(FunctionName=v["function_name"]),
-            "ResourceNotFoundException")
-    if rtype == "aws_lambda_permission":
-        return f"lambda permission {v['statement_id']}", _gone(
-            lambda: c("lambda").get_policy(FunctionName=v["function_name"]),
-            "ResourceNotFoundException")
-    if rtype == "aws_lambda_event_source_mapping":
-        return f"event source mapping {v['uuid']}", _gone(
-            lambda: c("lambda").get_event_source_mapping(UUID=v["uuid"]),
-            "ResourceNotFoundException")
-    if rtype == "aws_lambda_function_url":
-        return f"function url of {v['function_name']}", _gone(
-            lambda: c("lambda").get_function_url_config(FunctionName=v["function_name"]),
-            "ResourceNotFoundException")
-    if rtype == "aws_sqs_queue":
-        return f"sqs queue {v['name']}", _gone(
-            lambda: c("sqs").get_queue_url(QueueName=v["name"]),
-            "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
-    if rtype == "aws_cloudwatch_event_rule":
-        return f"event rule {v['name']}", _gone(
-            lambda: c("events").describe_rule(Name=v["name"]), "ResourceNotFoundException")
-    if rtype == "aws_cloudwatch_event_target":
-        return f"event target {v['target_id']}", _gone(
-            lambda: c("events").list_targets_by_rule(Rule=v["rule"]), "ResourceNotFoundException")
-    if rtype == "aws_apigatewayv2_integration":
-        return f"http api integration {v['id']}", _gone(
-            lambda: c("apigatewayv2").get_integration(ApiId=v["api_id"], IntegrationId=v["id"]),
-            "NotFoundException")
-    if rtype == "aws_apigatewayv2_route":
-        return f"http api route {v['route_key']}", _gone(
-            lambda: c("apigatewayv2").get_route(ApiId=v["api_id"], RouteId=v["id"]),
-            "NotFoundException")
-    if rtype == "aws_sns_topic":
-        return f"sns topic {v['name']}", _gone(
-            lambda: c("sns").get_topic_attributes(TopicArn=v["arn"]), "NotFound")
-    if rtype == "aws_sns_topic_policy":
-        return None  # part of its topic
-    if rtype == "aws_sns_topic_subscription":
-        return f"sns subscription {v['protocol']}", _gone(
-            lambda: c("sns").get_subscription_attributes(SubscriptionArn=v["arn"]), "NotFound")
-    raise AssertionError(f"no leftover check for {rtype}: add one to apply_local._check")
-
-
-@dataclass
-class Leftover:
-    address: str
-    rtype: str
-    what: str
-    gone: bool
-    kept_on_purpose: bool  # skip_destroy (production log groups)
-
-
-def managed(state: dict) -> list[dict]:
-    """The managed resources of a state file (format 4): address, type, values."""
-    return [{"address": f"{r['type']}.{r['name']}" + (f"[{i['index_key']!r}]" if "index_key" in i
-                                                        else ""),
-             "type": r["type"], "values": i["attributes"]}
-            for r in state.get("resources", []) if r.get("mode") == "managed"
-            for i in r.get("instances", [])]
-
-
-def leftovers(emu: em.Emulator, resources: list[dict], account: str = em.ACCOUNT) -> list[Leftover]:
-    """Each of ``resources`` (``managed(state)`` after apply), checked in the emulator."""
-    found = []
-    for res in resources:
-        checked = _check(emu, account, res["type"], res["values"])
-        if checked is not None:
-            found.append(Leftover(res["address"], res["type"], checked[0], checked[1],
-                                  bool(res["values"].get("skip_destroy"))))
-    return found
 
 
 # ---- the whole session ------------------------------------------------------------------
