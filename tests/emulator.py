@@ -26,6 +26,7 @@ import atexit
 import io
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -294,6 +295,9 @@ class EmulatedPlatform:
     state_bucket: str
     state_kms_key_arn: str
     state_kms_alias: str
+    logs_kms_key_arn: str
+    pseudonym_key_secret_arn: str
+    pseudonym_key: str
     state_role_arn: str
     api_id: str
     authorizer_id: str
@@ -323,8 +327,10 @@ class EmulatedPlatform:
                                          "security_group_id": self.alb_security_group_id,
                                          "domain": "example.com"}},
                 "telemetry": {"api_key_secret_arn": self.api_key_secret_arn,
+                              "pseudonym_key_secret_arn": self.pseudonym_key_secret_arn,
                               "config_bucket": self.config_bucket},
                 "permissions_boundary": self.boundary_arn,
+                "logs_kms_key_arn": self.logs_kms_key_arn,
                 "state": {"bucket": self.state_bucket, "kms_key_id": self.state_kms_alias,
                           "role_arn": self.state_role_arn},
             }},
@@ -379,6 +385,10 @@ def build_platform(emu: Emulator, environment: str = ENVIRONMENT, account: str =
                                SecretString="emulated-vendor-key")["ARN"]
     database = sm.create_secret(Name=f"{team}/database-url",
                                 SecretString="postgres://app@db.internal:5432/app")["ARN"]
+    # The environment's pseudonym key (platform.yaml telemetry.pseudonym_key_secret_arn).
+    pseudonym_key = secrets.token_hex(32)
+    pseudonym = sm.create_secret(Name="observability/pseudonym-key",
+                                 SecretString=pseudonym_key)["ARN"]
     pagerduty_name = f"golden-path/pagerduty/{team}"
     pagerduty_url = "https://events.pagerduty.com/integration/0123456789abcdef/enqueue"
     sm.create_secret(Name=pagerduty_name, SecretString=pagerduty_url)
@@ -394,6 +404,8 @@ def build_platform(emu: Emulator, environment: str = ENVIRONMENT, account: str =
     state_key = kms.create_key(Description="Terraform state")["KeyMetadata"]["Arn"]
     kms.create_alias(AliasName="alias/golden-path-state", TargetKeyId=state_key)
     state_alias = f"arn:aws:kms:{region}:{account}:alias/golden-path-state"
+    # The key every log group is encrypted with (platform.yaml logs_kms_key_arn).
+    logs_key = kms.create_key(Description="golden_path log groups")["KeyMetadata"]["Arn"]
 
     # Code artifacts (the teams' build buckets, versioned: the spec pins a version).
     artifacts: dict[str, Artifact] = {}
@@ -443,7 +455,8 @@ def build_platform(emu: Emulator, environment: str = ENVIRONMENT, account: str =
         listener_arn=listener["ListenerArn"], load_balancer_arn=lb["LoadBalancerArn"],
         cluster_name="main", api_key_secret_arn=api_key, config_bucket=config_bucket,
         boundary_arn=boundary, state_bucket=state_bucket, state_kms_key_arn=state_key,
-        state_kms_alias=state_alias, state_role_arn=state_role, api_id=api["ApiId"],
+        state_kms_alias=state_alias, logs_kms_key_arn=logs_key, pseudonym_key_secret_arn=pseudonym,
+        pseudonym_key=pseudonym_key, state_role_arn=state_role, api_id=api["ApiId"],
         authorizer_id=authorizer["AuthorizerId"],
         queue_arn=queue_arn, database_secret_arn=database, pagerduty_secret_name=pagerduty_name,
         pagerduty_url=pagerduty_url, artifacts=artifacts)

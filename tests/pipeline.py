@@ -115,3 +115,32 @@ def fluent_bit_keeps(text: str, record: dict[str, str]) -> bool:
         else:
             raise AssertionError(f"filter {kind} not understood by the test runner")
     return True
+
+
+_PSEUDONYM = re.compile(
+    rf"set\(attributes\[{_OTTL_STRING}\], SHA256\(Concat\(\[\"(\$\{{[a-z]+:[^}}\"]+\}})\", "
+    rf"attributes\[{_OTTL_STRING}\]\], \":\"\)\)\) where attributes\[{_OTTL_STRING}\] != nil")
+
+
+def pseudonym_statements(config: dict, context: str) -> list[str]:
+    """The statements of ``transform/pseudonymize`` for ``context`` ("span" or "log")."""
+    proc = config["processors"]["transform/pseudonymize"]
+    groups = proc["trace_statements" if context == "span" else "log_statements"]
+    return [st for g in groups if g["context"] == context for st in g["statements"]]
+
+
+def apply_pseudonyms(statements: list[str], record: Record, refs: dict[str, str]) -> Record:
+    """Run the pseudonym statements the way the collector does: ``refs`` holds what each
+    ``${env:...}`` / ``${secretsmanager:...}`` reference resolves to at start."""
+    import hashlib
+
+    out = Record(body=record.body, attributes=dict(record.attributes))
+    for st in statements:
+        m = _PSEUDONYM.fullmatch(st)
+        if not m or not m[1] == m[3] == m[4]:
+            raise AssertionError(f"statement shape not understood by the test runner: {st}")
+        key = ottl_unquote(m[1])
+        if out.attributes.get(key) is not None:
+            secret = refs[m[2]]
+            out.attributes[key] = hashlib.sha256(f"{secret}:{out.attributes[key]}".encode()).hexdigest()
+    return out

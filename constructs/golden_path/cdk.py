@@ -109,6 +109,8 @@ _PROVIDER_NAMES: dict[str, tuple[str, ...]] = {
     ),
     "iam_role": ("IamRole",),
     "iam_role_policy": ("IamRolePolicy",),
+    "kms_alias": ("KmsAlias",),
+    "kms_key": ("KmsKey",),
     "lambda_event_source_mapping": ("LambdaEventSourceMapping",),
     "lambda_function": (
         "LambdaFunction",

@@ -1,4 +1,4 @@
-"""The ``golden-path`` command: validate, synth, explain, graph, new, schema, review."""
+"""The ``golden-path`` command: validate, synth, explain, graph, new, schema, review, cost."""
 
 from __future__ import annotations
 
@@ -128,6 +128,22 @@ def _progress():
     return show
 
 
+def _cmd_cost(args: argparse.Namespace) -> int:
+    from .fleet import load_all
+    from .telemetry.cost.model import stack_costs
+    from .telemetry.cost.report import build, to_json, to_markdown
+
+    services = load_all(args.paths, _teams(args), _platform(args), progress=_progress())
+    if args.environment:
+        services = [s for s in services if s.spec.environment == args.environment]
+        if not services:
+            raise SpecError(Problem(("--environment",), args.environment,
+                                    "no service of these files runs in this environment"))
+    report = build(stack_costs(services))
+    print(to_json(report) if args.format == "json" else to_markdown(report), end="")
+    return 0
+
+
 def _cmd_changed(args: argparse.Namespace) -> int:
     from .fleet.changed import changed_stacks
 
@@ -139,19 +155,19 @@ def _cmd_changed(args: argparse.Namespace) -> int:
 def _cmd_review(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .review.checkov_scan import checkov_binary, scan
-    from .review.findings import RULES, findings
+    from .review.checkov_scan import checkov_binary, scan, skips_added
+    from .review.findings import ALL_RULES, findings
     from .review.plan import summarise_plan
     from .review.report import build, to_json, to_markdown
     from .review.synth_diff import diff_synth, load_synth
 
     fail_on = [r for r in (args.fail_on or "").split(",") if r]
-    unknown = [r for r in fail_on if r not in RULES and r != "checkov-new-failures"]
+    unknown = [r for r in fail_on if r not in ALL_RULES]
     if unknown:
         from .errors import Problem, SpecError
 
         raise SpecError(Problem(("--fail-on",), ",".join(unknown),
-                                f"unknown rule; rules: {', '.join([*RULES, 'checkov-new-failures'])}"))
+                                f"unknown rule; rules: {', '.join(ALL_RULES)}"))
     diffs, found = [], []
     if args.head:
         diffs = diff_synth(load_synth(args.base) if args.base else {}, load_synth(args.head))
@@ -168,17 +184,34 @@ def _cmd_review(args: argparse.Namespace) -> int:
             print("golden-path: checkov is not installed (make setup installs it into .tools)",
                   file=sys.stderr)
             return 2
-        head = scan(args.head, binary)
-        base = scan(args.base, binary) if args.base and Path(args.base, "stacks").is_dir() else set()
-        checkov_new = {(s, c, r) for s, c, r in head if (s, c, r) not in base}
+        head = scan(args.head, binary).failed
+        base = (scan(args.base, binary).failed if args.base and Path(args.base, "stacks").is_dir()
+                else set())
+        checkov_new = head - base
     changed = None
     if args.head and args.base and Path(args.base).exists():
         from .fleet.changed import changed_stacks
 
         changed = changed_stacks(args.base, args.head)
-    review = build(diffs, plans, found, checkov_new, fail_on, changed)
+    skips = skips_added(args.base, args.head) if args.head else []
+    cost = _review_cost(args, diffs, found) if args.head else None
+    review = build(diffs, plans, found, checkov_new, fail_on, changed, skips, cost=cost)
     print(to_json(review) if args.format == "json" else to_markdown(review), end="")
     return 1 if review.fired else 0
+
+
+def _review_cost(args: argparse.Namespace, diffs, found) -> list:
+    """The telemetry volume and cost lines of a review (``--services``: the head's files)."""
+    from .telemetry.cost.review import TELEMETRY_RULES, cost_changes
+
+    if not any(f.rule in TELEMETRY_RULES for f in found):
+        return []
+    services = None
+    if args.services:
+        from .fleet import load_all
+
+        services = {s.stack_name: s for s in load_all(args.services)}
+    return cost_changes(diffs, found, services)
 
 
 def _warn(services) -> None:
@@ -248,6 +281,14 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--platform", metavar="FILE",
                    help="platform.yaml (default: the one in or above --out)")
     n.set_defaults(func=_cmd_new)
+    k = sub.add_parser("cost", help="telemetry volume and cost per service and environment: "
+                                     "everything kept vs after the policy")
+    k.add_argument("paths", nargs="+")
+    k.add_argument("--environment", "-e", choices=["sandbox", "staging", "production"],
+                   help="only this environment (default: all)")
+    k.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    fleet_options(k)
+    k.set_defaults(func=_cmd_cost)
     c = sub.add_parser("changed", help="stacks added, changed and removed between two synth "
                                        "outputs, in apply order")
     c.add_argument("--base", required=True, help="synth output of the base branch (cdktf.out)")
@@ -273,6 +314,9 @@ def parser() -> argparse.ArgumentParser:
                    help="comma-separated rules that fail the check (exit 1): "
                         f"{', '.join(ALL_RULES)} (meanings below)")
     r.add_argument("--checkov", action="store_true", help="scan head (and base) with checkov")
+    r.add_argument("--services", nargs="+", metavar="PATH",
+                   help="the head's service files or folders (with platform.yaml): traffic "
+                        "assumptions and prices for the telemetry volume and cost lines")
     r.set_defaults(func=_cmd_review)
     return p
 

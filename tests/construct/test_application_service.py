@@ -37,7 +37,7 @@ def test_web_creates_the_expected_resources(web_stack):
         "aws_appautoscaling_policy": 1,
         "aws_appautoscaling_target": 1,
         "aws_cloudwatch_dashboard": 1,
-        "aws_cloudwatch_metric_alarm": 9,
+        "aws_cloudwatch_metric_alarm": 10,  # 9 + requests-anomaly
         "aws_cloudwatch_log_group": 3,
         "aws_ecs_service": 1,
         "aws_ecs_task_definition": 1,
@@ -225,4 +225,28 @@ def test_alarms_in_the_stack(web_stack):
     dashboard = one(web_stack, "aws_cloudwatch_dashboard")
     assert dashboard["dashboard_name"] == "billing-api-staging"
     body = json.loads(dashboard["dashboard_body"])
-    assert len(body["widgets"][1]["properties"]["alarms"]) == 9
+    assert len(body["widgets"][1]["properties"]["alarms"]) == 10
+
+
+def _band(alarm: dict) -> tuple[str, dict]:
+    """(the band expression, the metric it watches) of an anomaly-band alarm."""
+    assert alarm["threshold_metric_id"] == "band" and "threshold" not in alarm
+    assert alarm["comparison_operator"] == "GreaterThanUpperThreshold"
+    queries = {q["id"]: q for q in alarm["metric_query"]}
+    (watched,) = [q for q in queries.values() if q.get("return_data")]
+    return queries["band"]["expression"], watched["metric"]
+
+
+def test_every_ecs_kind_has_a_request_rate_anomaly_alarm(web_stack, worker_stack):
+    web = {a["alarm_name"]: a for a in resources(web_stack, "aws_cloudwatch_metric_alarm")}
+    expression, metric = _band(web["staging-payments-billing-api-requests-anomaly"])
+    assert expression == "ANOMALY_DETECTION_BAND(requests, 3)"
+    assert (metric["metric_name"], metric["namespace"], metric["stat"], metric["period"]) == (
+        "RequestCount", "AWS/ApplicationELB", "Sum", 300)
+    assert metric["dimensions"]["TargetGroup"].startswith("${aws_lb_target_group.")
+    worker = {a["alarm_name"]: a for a in resources(worker_stack, "aws_cloudwatch_metric_alarm")}
+    (intake,) = [a for n, a in worker.items() if n.endswith("-intake-anomaly")]
+    expression, metric = _band(intake)
+    assert expression == "ANOMALY_DETECTION_BAND(messages, 3)"
+    assert (metric["metric_name"], metric["namespace"]) == ("NumberOfMessagesSent", "AWS/SQS")
+    assert intake["tags"]["severity"] == "warning"

@@ -126,6 +126,12 @@ def _check(emu: em.Emulator, account: str, rtype: str, v: dict) -> tuple[str, bo
     if rtype == "aws_sns_topic_subscription":
         return f"sns subscription {v['protocol']}", _gone(
             lambda: c("sns").get_subscription_attributes(SubscriptionArn=v["arn"]), "NotFound")
+    if rtype == "aws_kms_key":  # destroy schedules the deletion (KMS keeps a waiting period)
+        state = c("kms").describe_key(KeyId=v["arn"])["KeyMetadata"]["KeyState"]
+        return f"kms key {v['key_id']} (PendingDeletion)", state == "PendingDeletion"
+    if rtype == "aws_kms_alias":
+        aliases = c("kms").list_aliases()["Aliases"]
+        return f"kms alias {v['name']}", all(a["AliasName"] != v["name"] for a in aliases)
     raise AssertionError(f"no leftover check for {rtype}: add one to apply_local._check")
 
 

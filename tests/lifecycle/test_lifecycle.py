@@ -15,7 +15,9 @@ as documented). The stacks run a few at a time against the one emulator
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import apply_local as al
 import pytest
@@ -44,7 +46,7 @@ CREATED = {
     "lambda-function-url": _LAMBDA | {"aws_lambda_function_url"},
     "lambda-schedule": _LAMBDA | {"aws_cloudwatch_event_rule", "aws_cloudwatch_event_target",
                                   "aws_lambda_permission"},
-    "team-route": {"aws_sns_topic", "aws_sns_topic_subscription"},
+    "team-route": {"aws_sns_topic", "aws_sns_topic_subscription", "aws_kms_key", "aws_kms_alias"},
 }
 
 
@@ -113,6 +115,33 @@ def test_team_route_pages_the_pagerduty_url_from_secrets_manager(outcomes, lifec
     assert subs["https"]["endpoint"] == lifecycle_session.platform.pagerduty_url
     assert subs["https"]["topic_arn"].endswith(f":golden-path-{em.TEAM}-production-page")
     assert subs["email"]["endpoint"] == f"{em.TEAM}-oncall@example.com"
+    # Both topics are encrypted with the route's own key, which CloudWatch may use.
+    (key,) = [r["values"] for r in o.applied if r["type"] == "aws_kms_key"]
+    assert {r["values"]["kms_master_key_id"] for r in o.applied
+            if r["type"] == "aws_sns_topic"} == {key["arn"]}
+    publish = json.loads(key["policy"])["Statement"][1]
+    assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+
+
+def test_the_pseudonym_key_is_never_in_a_synthesized_file_or_a_state(outcomes, lifecycle_session):
+    key = lifecycle_session.platform.pseudonym_key
+    arn = lifecycle_session.platform.pseudonym_key_secret_arn
+    synthesized = {p: p.read_text() for d in lifecycle_session.stacks.values()
+                   for p in Path(d).rglob("*.json")}
+    assert synthesized and not [p for p, text in synthesized.items() if key in text]
+    # The services do name the secret: the sidecar's environment, the layer's config.
+    assert any(arn in text for text in synthesized.values())
+    for o in outcomes.values():
+        assert not o.failures, _explain(o)
+        assert key not in json.dumps(o.applied)
+
+
+def test_log_groups_are_encrypted_with_the_platform_logs_key(outcomes, lifecycle_session):
+    for kind, o in outcomes.items():
+        assert not o.failures, _explain(o)
+        groups = [r["values"] for r in o.applied if r["type"] == "aws_cloudwatch_log_group"]
+        assert kind == "team-route" or groups
+        assert all(g["kms_key_id"] == lifecycle_session.platform.logs_kms_key_arn for g in groups)
 
 
 def test_functions_use_the_published_opentelemetry_layers(outcomes, lifecycle_session):

@@ -121,7 +121,15 @@ def test_self_metric_names_match_the_collector_config(web):
 def test_web_defaults(web):
     a = alarms_of(web)
     assert set(a) == {"http-5xx-rate", "latency-p99", "unhealthy-targets", "running-tasks",
-                      "cpu-high", "memory-high", *PIPELINE}
+                      "cpu-high", "memory-high", "requests-anomaly", *PIPELINE}
+    flood = a["requests-anomaly"].definition
+    assert (flood.expression, flood.comparison, flood.severity, flood.threshold) == (
+        "ANOMALY_DETECTION_BAND(requests, 3)", "GreaterThanUpperThreshold", "warning", 0)
+    assert (flood.metrics["requests"].name, flood.metrics["requests"].statistic,
+            flood.metrics["requests"].period) == ("RequestCount", "Sum", 300)
+    assert flood.metrics["requests"].dimensions == a["http-5xx-rate"].definition.metrics[
+        "requests"].dimensions
+    assert (flood.periods, flood.datapoints, flood.missing_data) == (3, 3, "notBreaching")
     rate = a["http-5xx-rate"].definition
     assert (rate.expression, rate.threshold, rate.severity) == (
         "IF(requests > 0, 100 * errors / requests, 0)", 5, "critical")
@@ -142,7 +150,13 @@ def test_web_defaults(web):
 def test_worker_defaults(worker):
     a = alarms_of(worker)
     assert set(a) == {"queue-backlog", "queue-oldest-message-age", "running-tasks", "cpu-high",
-                      "memory-high", *PIPELINE}
+                      "memory-high", "intake-anomaly", *PIPELINE}
+    intake = a["intake-anomaly"].definition
+    assert (intake.expression, intake.comparison, intake.severity) == (
+        "ANOMALY_DETECTION_BAND(messages, 3)", "GreaterThanUpperThreshold", "warning")
+    assert (intake.metrics["messages"].namespace, intake.metrics["messages"].name,
+            intake.metrics["messages"].dimensions) == ("AWS/SQS", "NumberOfMessagesSent",
+                                                       {"QueueName": "invoices"})
     backlog = a["queue-backlog"].definition
     assert backlog.threshold == 20 * 4  # messages_per_task x max tasks (staging: 4)
     assert backlog.metric.dimensions == {"QueueName": "invoices"}
@@ -330,3 +344,14 @@ def test_route_plan_per_team_and_environment(teams):
     assert route_plan("payments", "staging", teams).page_topic is None  # staging never pages
     assert route_plan("pricing", "sandbox", teams).empty  # existing topic, no paging
     assert route_plan("quiet", "production", teams).page_topic is None  # no pagerduty route
+
+
+def test_an_anomaly_override_widens_the_band(web):
+    web["alerts"] = {"overrides": {"requests-anomaly": {
+        "threshold": 4, "severity": "critical", "reason": "marketing campaigns spike traffic"}}}
+    flood = alarms_of(web)["requests-anomaly"].definition
+    assert (flood.expression, flood.threshold, flood.severity) == (
+        "ANOMALY_DETECTION_BAND(requests, 4)", 0, "critical")
+    web["alerts"] = {"overrides": {"requests-anomaly": {"disabled": True,
+                                                        "reason": "internal batch endpoint"}}}
+    assert "requests-anomaly" not in alarms_of(web)

@@ -71,6 +71,7 @@ def test_pull_request_plans_only_changed_stacks_one_job_each(outs):
     assert "-lock=false" in run and "terraform show -json plan.out" in run
     review = step(doc, "review", "Review")["run"]
     assert "--plan" in review and "golden-path review" in review
+    assert "--services examples" in review and "--checkov" in review
 
 
 def test_apply_runs_waves_in_order_and_never_destroys(outs):

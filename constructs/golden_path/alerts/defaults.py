@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 #: Placeholder for the target group's ``arn_suffix`` (known to Terraform, not to resolve).
 TARGET_GROUP = "<target-group-arn-suffix>"
 
+#: Width of every request-rate anomaly band, in standard deviations of the metric's
+#: learned model (CloudWatch's usual 2 fires on ordinary daily peaks; 3 waits for a
+#: rate no normal day reaches, such as one client sending 200,000 requests).
+ANOMALY_BAND_WIDTH = 3
+#: Five-minute sums, three in a row above the band: 15 minutes of sustained excess.
+ANOMALY_PERIOD = 300
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -37,6 +44,29 @@ class AlarmDef:
     metrics: dict[str, Metric] = field(default_factory=dict)
     #: Why missing data is treated the way it is (README table).
     missing_reason: str = ""
+
+
+def rate_anomaly(signal: str, what: str, target: str, metric_id: str, metric: Metric) -> AlarmDef:
+    """A request-rate alarm: the sum per 5 minutes above its anomaly band, 3 times in a row
+    (the README's runbook "A client is flooding us" starts here)."""
+    return AlarmDef(signal, "warning",
+                    f"{what} far above the learned band (e.g. one client flooding the {target})",
+                    "GreaterThanUpperThreshold", 0, 3, 3, "notBreaching",
+                    expression=f"ANOMALY_DETECTION_BAND({metric_id}, {ANOMALY_BAND_WIDTH})",
+                    metrics={metric_id: metric},
+                    missing_reason="quiet periods are normal")
+
+
+_BAND = re.compile(r"^ANOMALY_DETECTION_BAND\((\w+), [0-9.]+\)$")
+
+
+def is_band(d: AlarmDef) -> bool:
+    return bool(d.expression and _BAND.match(d.expression))
+
+
+def band_expression(d: AlarmDef, width: float) -> str:
+    """The band of ``d`` with another width (an override's ``threshold``)."""
+    return f"ANOMALY_DETECTION_BAND({_BAND.match(d.expression)[1]}, {width:g})"
 
 
 def _lb_dimension(listener_arn: str) -> str:
@@ -67,6 +97,8 @@ def fargate_defaults(svc) -> list[AlarmDef]:
                      "GreaterThanThreshold", 0, 5, 5, "notBreaching",
                      Metric("AWS/ApplicationELB", "UnHealthyHostCount", lb, "Maximum"),
                      missing_reason="the ALB reports while targets are registered"),
+            rate_anomaly("requests-anomaly", "Requests", "service", "requests",
+                         Metric("AWS/ApplicationELB", "RequestCount", lb, "Sum", ANOMALY_PERIOD)),
         ]
     else:
         scaling = svc.scaling
@@ -85,6 +117,9 @@ def fargate_defaults(svc) -> list[AlarmDef]:
                          "GreaterThanThreshold", 900, 3, 3, "notBreaching",
                          Metric("AWS/SQS", "ApproximateAgeOfOldestMessage", q, "Maximum", 300),
                          missing_reason="an idle queue reports zero or nothing"),
+                # What producers put on the queue: not capped by how fast the workers drain.
+                rate_anomaly("intake-anomaly", "Messages arriving on the queue", "queue",
+                             "messages", Metric("AWS/SQS", "NumberOfMessagesSent", q, "Sum", ANOMALY_PERIOD)),
             ]
     alarms += [
         AlarmDef("running-tasks", "critical",
@@ -158,12 +193,8 @@ def lambda_defaults(fn) -> list[AlarmDef]:
                  "GreaterThanThreshold", round(spec.timeout * 1000 * 0.8), 5, 3, "notBreaching",
                  Metric("AWS/Lambda", "Duration", f, "p99"),
                  missing_reason="no invocations, no duration"),
-        AlarmDef("invocations-anomaly", "warning",
-                 "Invocations far above the learned band (e.g. one client flooding the API)",
-                 "GreaterThanUpperThreshold", 0, 3, 3, "notBreaching",
-                 expression="ANOMALY_DETECTION_BAND(invocations, 3)",
-                 metrics={"invocations": Metric("AWS/Lambda", "Invocations", f, "Sum", 300)},
-                 missing_reason="quiet periods are normal"),
+        rate_anomaly("invocations-anomaly", "Invocations", "API", "invocations",
+                     Metric("AWS/Lambda", "Invocations", f, "Sum", ANOMALY_PERIOD)),
     ]
     if spec.reserved_concurrency:
         alarms.append(AlarmDef(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..errors import Problem, SpecError, collect
-from .defaults import AlarmDef, Metric, fargate_defaults, lambda_defaults
+from .defaults import AlarmDef, Metric, band_expression, fargate_defaults, is_band, lambda_defaults
 from .registry import TeamRegistry, notify_topic_name, page_topic_name
 
 #: environment -> severity -> routes. Sandbox notifies only when the service asks.
@@ -64,9 +64,12 @@ def resolve_alarms(service, registry: TeamRegistry | None) -> list[ResolvedAlarm
         o = alerts.overrides.get(d.signal)
         if o and o.disabled:
             continue
-        if o:
-            d = replace(d, threshold=d.threshold if o.threshold is None else o.threshold,
-                        severity=o.severity or d.severity)
+        if o and o.threshold is not None and is_band(d):
+            d = replace(d, expression=band_expression(d, o.threshold))  # the band's width
+        elif o and o.threshold is not None:
+            d = replace(d, threshold=o.threshold)
+        if o and o.severity:
+            d = replace(d, severity=o.severity)
         definitions.append((d, "default", alerts.runbook))
     for i, a in enumerate(alerts.alarms):
         if a.name in by_signal:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..cdk import Construct, S3Object, SsmParameter, literal
+from ..resolve.checkov_skips import skip
 
 STANDARD_TIER_LIMIT = 4096  # bytes; the Advanced tier holds up to 8 KB
 ADVANCED_TIER_LIMIT = 8192
@@ -32,6 +33,7 @@ class ConfigParameter(Construct):
             description=description,
             tags=tags,
         )
+        skip(self.parameter, "CKV2_AWS_34")
 
 
 class ConfigObject(Construct):

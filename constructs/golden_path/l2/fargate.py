@@ -18,6 +18,7 @@ from ..cdk import (
     TerraformResourceLifecycle,
     literal,
 )
+from ..resolve.checkov_skips import skip
 
 
 class FargateTaskDefinition(Construct):
@@ -109,3 +110,4 @@ class FargateService(Construct):
             tags=tags,
             depends_on=depends_on,
         )
+        skip(self.service, "CKV_AWS_332")

@@ -13,6 +13,7 @@ from ..cdk import (
     LambdaFunctionRecursionConfig,
     LambdaFunctionVpcConfig,
 )
+from ..resolve.checkov_skips import skip
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,9 @@ class Function(Construct):
             tags=tags,
             depends_on=depends_on,
         )
+        skip(self.function, "CKV_AWS_50", "CKV_AWS_116", "CKV_AWS_173", "CKV_AWS_272",
+             *([] if subnet_ids else ["CKV_AWS_117"]),
+             *([] if reserved_concurrency is not None else ["CKV_AWS_115"]))
         self.recursion_config = LambdaFunctionRecursionConfig(
             self, "recursion_config", function_name=self.function.function_name,
             recursive_loop="Terminate")

@@ -12,6 +12,7 @@ from ..cdk import (
     LbTargetGroup,
     LbTargetGroupHealthCheck,
 )
+from ..resolve.checkov_skips import skip
 
 
 class LoadBalancerTarget(Construct):
@@ -50,6 +51,7 @@ class LoadBalancerTarget(Construct):
             ),
             tags=tags,
         )
+        skip(self.target_group, "CKV_AWS_378")
         conditions = []
         if hosts:
             conditions.append(LbListenerRuleCondition(

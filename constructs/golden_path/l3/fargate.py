@@ -29,7 +29,8 @@ def build_fargate(self: Construct, svc: ResolvedService) -> None:
 
     def log_group(cid: str, name: str) -> LogGroup:
         return LogGroup(self, cid, name=name, retention_days=svc.log_retention_days,
-                        skip_destroy=svc.deletion_protection, tags=tags)
+                        skip_destroy=svc.deletion_protection,
+                        kms_key_arn=svc.logs_kms_key_arn, tags=tags)
 
     self.router_logs = log_group("router_logs", names.router_log_group)
     self.collector_logs = log_group("collector_logs", names.collector_log_group)

@@ -21,7 +21,8 @@ def build_lambda(self: Construct, fn: ResolvedFunction) -> None:
     self.collector_config_text = render_collector_config(fn)
     self.log_group = LogGroup(self, "logs", name=names.log_group,
                               retention_days=fn.log_retention_days,
-                              skip_destroy=fn.deletion_protection, tags=tags)
+                              skip_destroy=fn.deletion_protection,
+                              kms_key_arn=fn.logs_kms_key_arn, tags=tags)
     self.collector_config = ConfigObject(self, "collector_config",
                                          bucket=fn.collector.config_bucket, key=names.config_key,
                                          text=self.collector_config_text, tags=tags)

@@ -54,6 +54,7 @@ class TeamStack(TerraformStack):
         self.routes = TeamRoutes(
             self, "routes", account=account, notify_topic=plan.notify_topic, emails=plan.emails,
             page_topic=plan.page_topic, pagerduty_secret=plan.pagerduty_secret,
+            key_alias=f"golden-path-{team}-{environment}-alerts",
             tags={"team": team, "environment": environment, "managed-by": "golden-path"})
 
 

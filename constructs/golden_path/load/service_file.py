@@ -35,6 +35,7 @@ PLATFORM_OWNED: dict[str, dict[Path, tuple[str, ...]]] = {
         ("telemetry", "endpoint"): ("telemetry", "endpoint"),
         ("telemetry", "api_key_secret_arn"): ("telemetry", "api_key_secret_arn"),
         ("telemetry", "api_key_header"): ("telemetry", "api_key_header"),
+        ("telemetry", "pseudonym_key_secret_arn"): ("telemetry", "pseudonym_key_secret_arn"),
         ("telemetry", "config_bucket"): ("telemetry", "config_bucket"),
     },
     "lambda": {
@@ -43,6 +44,7 @@ PLATFORM_OWNED: dict[str, dict[Path, tuple[str, ...]]] = {
         ("telemetry", "endpoint"): ("telemetry", "endpoint"),
         ("telemetry", "api_key_secret_arn"): ("telemetry", "api_key_secret_arn"),
         ("telemetry", "api_key_header"): ("telemetry", "api_key_header"),
+        ("telemetry", "pseudonym_key_secret_arn"): ("telemetry", "pseudonym_key_secret_arn"),
         ("telemetry", "config_bucket"): ("telemetry", "config_bucket"),
     },
 }
@@ -236,6 +238,9 @@ def apply_platform(data: dict, origins: Origins,
     put(("telemetry", "endpoint"), tel.endpoint, ("telemetry", "endpoint"))
     put(("telemetry", "api_key_secret_arn"), tel.api_key_secret_arn, ("telemetry", "api_key_secret_arn"))
     put(("telemetry", "api_key_header"), tel.api_key_header, ("telemetry", "api_key_header"))
+    if tel.pseudonym_key_secret_arn:
+        put(("telemetry", "pseudonym_key_secret_arn"), tel.pseudonym_key_secret_arn,
+            ("telemetry", "pseudonym_key_secret_arn"))
     if runtime == "lambda":
         put(("account_id",), env.account, ("account",))
         put(("region",), env.region, ("region",))

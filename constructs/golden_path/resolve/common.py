@@ -68,7 +68,7 @@ def state_backend(context, stack: str, key: str) -> StateBackend:
 
 def platform_settings(spec, stack: str) -> dict:
     """What platform.yaml adds to a service: the roles' permissions boundary, the
-    provider's default tags and the state backend (a local file without a platform)."""
+    provider's default tags, the logs KMS key and the state backend (a local file without a platform)."""
     context = spec._platform
     prefix = context.environment.state.key_prefix if context and context.environment.state else ""
     backend = state_backend(context, stack, state_key(prefix, spec.environment, spec.team, spec.name))
@@ -76,7 +76,13 @@ def platform_settings(spec, stack: str) -> dict:
         return {"state": backend}
     env = context.environment
     return {"permissions_boundary": env.permissions_boundary, "default_tags": dict(env.default_tags),
-            "state": backend}
+            "logs_kms_key_arn": env.logs_kms_key_arn, "state": backend}
+
+
+def pseudonym_secret(policy, telemetry) -> set[str]:
+    """The pseudonym key's secret (its base ARN), when client identity is hashed."""
+    arn = telemetry.pseudonym_key_secret_arn
+    return {secret_base(arn)} if arn and policy.pseudonymize == "hash" else set()
 
 
 def secret_base(arn: str) -> str:

@@ -171,6 +171,8 @@ def collector_container(service: ResolvedService, config_text: str,
         ],
         "secrets": [
             {"name": c.api_key_env, "valueFrom": c.api_key_secret_arn},
+            *([{"name": c.pseudonym_key_env, "valueFrom": c.pseudonym_key_secret_arn}]
+              if c.pseudonym_key_secret_arn else []),
             {"name": c.config_env, "valueFrom": service.collector_config_parameter_arn},
             {"name": c.self_config_env,
              "valueFrom": service.collector_self_config_parameter_arn},

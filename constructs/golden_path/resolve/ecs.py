@@ -30,6 +30,7 @@ from .common import (
     TARGET_GROUP_NAME_MAX,
     StateBackend,
     platform_settings,
+    pseudonym_secret,
     secret_base,
     shorten,
 )
@@ -83,6 +84,9 @@ class Collector:
     api_key_secret_arn: str
     api_key_header: str
     api_key_env: str = "OTLP_API_KEY"
+    #: The secret with the environment's pseudonym key (None: client identity deleted).
+    pseudonym_key_secret_arn: str | None = None
+    pseudonym_key_env: str = "PSEUDONYM_KEY"
     config_env: str = "OTELCOL_CONFIG"
     self_config_env: str = "OTELCOL_SELF_CONFIG"
 
@@ -124,6 +128,8 @@ class ResolvedService:
     #: From platform.yaml (fleet form): the boundary every role carries, provider default tags.
     permissions_boundary: str | None = None
     default_tags: dict[str, str] = field(default_factory=dict)
+    #: From platform.yaml: the KMS key the service's log groups are encrypted with.
+    logs_kms_key_arn: str | None = None
     #: Where Terraform keeps the stack's state (platform.yaml's backend, or a local file).
     state: StateBackend | None = None
 
@@ -187,7 +193,8 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
     collector_mem = sizes.collector.memory
     limit = collector_mem * 80 // 100
     secret_arns = sorted({secret_base(a) for a in spec.secrets.values() if ":secretsmanager:" in a}
-                         | {secret_base(spec.telemetry.api_key_secret_arn)})
+                         | {secret_base(spec.telemetry.api_key_secret_arn)}
+                         | pseudonym_secret(policy, spec.telemetry))
     parameter_arns = sorted({a for a in spec.secrets.values() if ":ssm:" in a})
     ecr = _ECR_IMAGE.match(spec.image)
     return ResolvedService(
@@ -206,6 +213,8 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
             endpoint=spec.telemetry.endpoint.rstrip("/"),
             api_key_secret_arn=spec.telemetry.api_key_secret_arn,
             api_key_header=spec.telemetry.api_key_header,
+            pseudonym_key_secret_arn=(spec.telemetry.pseudonym_key_secret_arn
+                                      if policy.pseudonymize == "hash" else None),
         ),
         telemetry=policy,
         scaling=scaling,

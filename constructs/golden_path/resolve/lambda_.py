@@ -20,6 +20,7 @@ from .common import (
     MANAGED_BY,
     StateBackend,
     platform_settings,
+    pseudonym_secret,
     secret_base,
     shorten,
 )
@@ -52,6 +53,8 @@ class LambdaCollector:
     api_key_secret_arn: str
     api_key_header: str
     config_bucket: str
+    #: The secret with the environment's pseudonym key (None: client identity deleted).
+    pseudonym_key_secret_arn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class ResolvedFunction:
     #: From platform.yaml (fleet form): the boundary every role carries, provider default tags.
     permissions_boundary: str | None = None
     default_tags: dict[str, str] = field(default_factory=dict)
+    #: From platform.yaml: the KMS key the service's log groups are encrypted with.
+    logs_kms_key_arn: str | None = None
     #: Where Terraform keeps the stack's state (platform.yaml's backend, or a local file).
     state: StateBackend | None = None
 
@@ -139,7 +144,9 @@ def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFun
     collector = LambdaCollector(endpoint=t.endpoint.rstrip("/"),
                                 api_key_secret_arn=t.api_key_secret_arn,
                                 api_key_header=t.api_key_header,
-                                config_bucket=t.config_bucket or "")
+                                config_bucket=t.config_bucket or "",
+                                pseudonym_key_secret_arn=(t.pseudonym_key_secret_arn
+                                                          if policy.pseudonymize == "hash" else None))
     queue = None
     if spec.triggers.sqs is not None:
         q = spec.triggers.sqs
@@ -158,7 +165,8 @@ def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFun
         deletion_protection=prof.deletion_protection,
         queue=queue,
         secret_arns=tuple(sorted({secret_base(a) for a in spec.secrets.values()
-                                  if ":secretsmanager:" in a} | {secret_base(t.api_key_secret_arn)})),
+                                  if ":secretsmanager:" in a} | {secret_base(t.api_key_secret_arn)}
+                                 | pseudonym_secret(policy, t))),
         parameter_arns=tuple(sorted({a for a in spec.secrets.values() if ":ssm:" in a})),
         tags={"team": spec.team, "service": spec.name, "environment": spec.environment,
               "managed-by": MANAGED_BY},

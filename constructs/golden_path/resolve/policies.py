@@ -82,10 +82,28 @@ def lambda_trust(fn: ResolvedFunction) -> dict[str, Any]:
 
 SQS_CONSUME = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                "sqs:ReceiveMessage"]
-#: What Lambda needs to attach a function to a VPC; EC2 offers no resource scoping for these.
+#: What Lambda needs to attach a function to a VPC (AWSLambdaVPCAccessExecutionRole's ec2
+#: actions), scoped to resources by vpc_access_statements; only the Describe takes no resource.
 VPC_ACCESS = ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface",
-              "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces",
-              "ec2:UnassignPrivateIpAddresses"]
+              "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"]
+VPC_DESCRIBE = ["ec2:DescribeNetworkInterfaces"]
+
+
+def vpc_access_statements(fn: ResolvedFunction) -> list[Statement]:
+    """The network interfaces of this account and region, in the function's own subnets and
+    security groups: these actions take resource ARNs, so '*' is more than needed (the IAM
+    lint's RESOURCE_STAR; AWS's Lambda guide scopes DeleteNetworkInterface the same way).
+    Subnets and security groups may be shared from a network account, so their owner is
+    any account; their IDs are unique."""
+    vpc = fn.spec.vpc
+    attach = [f"arn:aws:ec2:{fn.region}:*:subnet/{s}" for s in vpc.subnet_ids]
+    attach += [f"arn:aws:ec2:{fn.region}:*:security-group/{g}" for g in vpc.security_group_ids]
+    return [
+        {"Sid": "VpcAccess", "Effect": "Allow", "Action": VPC_ACCESS,
+         "Resource": [fn.arn("ec2", "network-interface/*"), *attach]},
+        # DescribeNetworkInterfaces is allowed on all resources or none.
+        {"Sid": "VpcDescribe", "Effect": "Allow", "Action": VPC_DESCRIBE, "Resource": ["*"]},
+    ]
 
 
 def function_role_statements(fn: ResolvedFunction) -> list[Statement]:
@@ -108,8 +126,7 @@ def function_role_statements(fn: ResolvedFunction) -> list[Statement]:
         statements.append({"Sid": "ConsumeOwnQueue", "Effect": "Allow", "Action": SQS_CONSUME,
                            "Resource": [fn.queue_arn]})
     if fn.spec.vpc is not None:
-        statements.append({"Sid": "VpcAccess", "Effect": "Allow", "Action": VPC_ACCESS,
-                           "Resource": ["*"]})
+        statements += vpc_access_statements(fn)
     return statements + team_statements(fn.spec.iam)
 
 

@@ -1,28 +1,37 @@
-"""Security scan of synth output with checkov (offline), base vs head."""
+"""Security scan of synth output with checkov (offline), with golden_path's documented skips.
+
+Every skip is written on its resource in the synthesized JSON
+(``"//": {"checkov": {"skip": [{"id", "comment"}]}}``, see ``resolve/checkov_skips.py``).
+checkov 3.3's ``terraform_json`` runner does not read those itself
+(bridgecrewio/checkov#4634), so :func:`scan` applies them to checkov's report: a failed
+check with a skip on its resource becomes *skipped, with the reason*; a skip whose check
+did not fail is *stale* (the resource was fixed; drop the skip).
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Checks skipped on purpose, with why (the README lists them too).
-SKIPS = {
-    "CKV_AWS_158": "log groups use CloudWatch's default encryption; a KMS key per group "
-                   "costs more than it protects for telemetry sidecar logs",
-    "CKV_AWS_338": "retention follows the environment profile (7/30/90 days), not 1 year",
-    "CKV2_AWS_34": "SSM parameters hold configs without secrets (keys come from Secrets Manager)",
-    "CKV_AWS_117": "functions run outside a VPC unless the spec gives one",
-    "CKV_AWS_116": "SQS-triggered functions have a DLQ on the queue, not on the function",
-    "CKV_AWS_173": "environment variables hold no secrets (only secret ARNs)",
-    "CKV_AWS_272": "code signing is a later platform decision",
-    "CKV_AWS_382": "tasks need egress to the registry, the vendor and their dependencies",
-    "CKV_AWS_26": "alert topics are not encrypted: CloudWatch cannot publish to the AWS-managed key",
-    "CKV_AWS_332": "the Fargate platform version is pinned (1.4.0) so a deploy is reproducible",
-    "CKV_AWS_378": "TLS ends at the ALB; targets in private subnets speak HTTP",
-    "CKV_AWS_50": "functions are traced with OpenTelemetry, not X-Ray active tracing",
-}
+from ..resolve.checkov_skips import SKIPS, skips_in
+
+#: (stack, check id, resource as "type.name")
+Finding = tuple[str, str, str]
+
+
+@dataclass
+class ScanResult:
+    """What checkov found under one synth output, after golden_path's skips."""
+
+    failed: set[Finding] = field(default_factory=set)
+    #: finding -> the reason written on the resource
+    skipped: dict[Finding, str] = field(default_factory=dict)
+    #: skips on a resource whose check passed
+    stale: set[Finding] = field(default_factory=set)
+    passed: int = 0
 
 
 def checkov_binary() -> str | None:
@@ -33,19 +42,69 @@ def checkov_binary() -> str | None:
     return None
 
 
-def scan(outdir: str | Path, binary: str) -> set[tuple[str, str, str]]:
-    """(stack, check id, resource) for every failed check under ``outdir``/stacks."""
-    stacks = Path(outdir) / "stacks"
+def written_skips(stacks: Path) -> tuple[dict[Finding, str], dict[tuple[str, str], str]]:
+    """Every skip written in the stacks, and where each resource name lives
+    ((stack, name) -> "type.name"; checkov names some resources "resource.<name>")."""
+    skips: dict[Finding, str] = {}
+    where: dict[tuple[str, str], str] = {}
+    for doc_path in sorted(stacks.glob("*/cdk.tf.json")):
+        stack = doc_path.parent.name
+        for rtype, blocks in (json.loads(doc_path.read_text()).get("resource") or {}).items():
+            for name, body in blocks.items():
+                where[(stack, name)] = f"{rtype}.{name}"
+                for check, reason in skips_in(body).items():
+                    skips[(stack, check, f"{rtype}.{name}")] = reason
+    return skips, where
+
+
+def run_checkov(stacks: Path, binary: str) -> list[dict]:
+    """checkov's JSON report blocks for every stack under ``stacks``."""
     result = subprocess.run(
         [binary, "-d", str(stacks), "--framework", "terraform_json", "--skip-download",
-         "--quiet", "--compact", "-o", "json", "--skip-check", ",".join(SKIPS)],
+         "--quiet", "--compact", "-o", "json"],
         capture_output=True, text=True, timeout=900)
     if result.returncode not in (0, 1) or not result.stdout.strip():
         raise RuntimeError(f"checkov failed ({result.returncode}): {result.stderr[-2000:]}")
     report = json.loads(result.stdout)
-    failed = set()
-    for block in report if isinstance(report, list) else [report]:
-        for check in (block.get("results") or {}).get("failed_checks", []):
+    return report if isinstance(report, list) else [report]
+
+
+def scan(outdir: str | Path, binary: str) -> ScanResult:
+    """checkov on ``outdir``/stacks with the skips written in the JSON applied."""
+    stacks = Path(outdir) / "stacks"
+    skips, where = written_skips(stacks)
+    out = ScanResult()
+    used: set[Finding] = set()
+    for block in run_checkov(stacks, binary):
+        results = block.get("results") or {}
+        out.passed += (block.get("summary") or {}).get("passed", 0)
+        for check in results.get("failed_checks", []):
             stack = check.get("file_path", "").strip("/").split("/", 1)[0]
-            failed.add((stack, check["check_id"], check.get("resource", "")))
-    return failed
+            name = check.get("resource", "").split(".", 1)[-1]
+            finding = (stack, check["check_id"], where.get((stack, name), check.get("resource", "")))
+            if finding in skips:
+                out.skipped[finding] = skips[finding]
+                used.add(finding)
+            else:
+                out.failed.add(finding)
+    out.stale = set(skips) - used
+    return out
+
+
+def unexplained(result: ScanResult) -> list[str]:
+    """Lines for everything that must not be there: failures, skips without a reason
+    from the table, stale skips."""
+    lines = [f"{s}: {c} fails on {r}" for s, c, r in sorted(result.failed)]
+    lines += [f"{s}: {c} skipped on {r} without the reason from SKIPS"
+              for (s, c, r), reason in sorted(result.skipped.items()) if reason != SKIPS.get(c)]
+    lines += [f"{s}: {c} skipped on {r} but the check passes: drop the skip"
+              for s, c, r in sorted(result.stale)]
+    return lines
+
+
+def skips_added(base: str | Path | None, head: str | Path) -> list[tuple[str, str, str, str]]:
+    """(stack, check, resource, reason) for every skip in head's JSON that base lacks:
+    the skips a pull request adds (read from the synth output; checkov need not run)."""
+    before = written_skips(Path(base) / "stacks")[0] if base and Path(base, "stacks").is_dir() else {}
+    after = written_skips(Path(head) / "stacks")[0]
+    return [(*key, reason) for key, reason in sorted(after.items()) if key not in before]

@@ -30,7 +30,9 @@ RULES = {
     "stateful-destroy": "log groups, queues, topics or configs are destroyed",
 }
 #: Every rule ``--fail-on`` accepts: RULES plus the one the checkov scan fires.
-ALL_RULES = {**RULES, "checkov-new-failures": "checkov fails a check in head that base did not fail"}
+ALL_RULES = {**RULES, "checkov-new-failures": "checkov fails a check in head that base did not fail",
+             "checkov-skip-added": "a resource skips a checkov check (with its reason) that "
+                                   "base did not skip"}
 #: A finding's ``before -> after`` text longer than this drops the part both sides share.
 WIDTH = 100
 _SEPARATORS = ("/", ":@=", " ,;.-_")
@@ -149,7 +151,8 @@ def _config(text: str | None) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
-_FLOOR = re.compile(r"^# Log floor: (\S+?)\.?$", re.M)
+#: "# Log floor: info." (an incident override adds " INCIDENT OVERRIDE: ..." on the same line).
+_FLOOR = re.compile(r"^# Log floor: (\w+)\.?", re.M)
 _EXCLUDE = re.compile(r"^\s+Exclude\s+(\S+)\s+(.*?)\s*$", re.M)
 _MASKED_KEYS = re.compile(r'delete_matching_keys\((\w+), "\(\?i\)\^\((.*)\)\$+"\)')
 

@@ -21,7 +21,9 @@ MUST_NOT_MISS = ["wildcard-iam", "iam-widened", "boundary-changed", "public-ingr
                  "new-listener-rule", "paging-alarm-removed", "alarm-removed", "alarm-added",
                  "alarm-changed", "sampling-changed", "log-filters-changed", "masking-removed",
                  "image-changed", "recursion-guard-changed", "stateful-destroy", "destroy",
-                 "checkov-new-failures"]
+                 "checkov-new-failures", "checkov-skip-added"]
+#: The telemetry volume and cost lines follow the last of these rules.
+COST_AFTER = ("sampling-changed", "log-filters-changed")
 
 
 class FindingModel(BaseModel):
@@ -48,6 +50,18 @@ class PlanModel(BaseModel):
     deletions: list[str]
 
 
+class CostLineModel(BaseModel):
+    """The volume and cost change per day of a stack's telemetry change (``telemetry/cost``)."""
+
+    stack: str
+    detail: str
+    per_day: float | None = None
+    currency: str | None = None
+    #: An incident override: its days left, and what it costs in total until it expires.
+    days: int | None = None
+    total: float | None = None
+
+
 class ReviewModel(BaseModel):
     """The JSON form's schema (``golden-path review --format json``)."""
 
@@ -56,16 +70,22 @@ class ReviewModel(BaseModel):
     findings: list[FindingModel]
     checkov_new_failures: list[list[str]] | None
     fired: list[str]
+    #: [stack, check, resource, reason] for every checkov skip head adds.
+    checkov_skips_added: list[list[str]] = []
     #: From ``golden-path changed``: the order CI applies the stacks in, and the stacks
     #: removed (destroyed only through the explicit destroy step).
     apply_order: list[str] = []
     removed_stacks: list[str] = []
+    #: Per stack whose sampling, log floor, noise filters or incident override changes.
+    cost: list[CostLineModel] = []
 
 
 def build(diffs: list[StackDiff], plans: list[PlanSummary], found: list[Finding],
           checkov_new: set[tuple[str, str, str]] | None, fail_on: list[str],
-          changed: ChangedStacks | None = None) -> ReviewModel:
-    rules = {f.rule for f in found} | ({"checkov-new-failures"} if checkov_new else set())
+          changed: ChangedStacks | None = None,
+          skips: list[tuple[str, str, str, str]] = (), cost: list | None = None) -> ReviewModel:
+    rules = ({f.rule for f in found} | ({"checkov-new-failures"} if checkov_new else set())
+             | ({"checkov-skip-added"} if skips else set()))
     rank = {name: i for i, name in enumerate(changed.apply_order)} if changed else {}
     return ReviewModel(
         stacks=[StackModel(name=d.name, added=d.added, removed=d.removed,
@@ -80,6 +100,8 @@ def build(diffs: list[StackDiff], plans: list[PlanSummary], found: list[Finding]
         checkov_new_failures=None if checkov_new is None else [list(x) for x in
                                                                sorted(checkov_new)],
         fired=sorted(r for r in fail_on if r in rules),
+        checkov_skips_added=[list(s) for s in skips],
+        cost=[CostLineModel(**asdict(c)) for c in cost or []],
     )
 
 
@@ -95,6 +117,19 @@ def _cell(value: Any, width: int | None = 120) -> str:
     return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
+def _skip_lines(skips: list[list[str]]) -> list[str]:
+    """Skips added, grouped by check (one reason each), resources listed up to 5."""
+    by_check: dict[tuple[str, str], list[str]] = {}
+    for stack, check, resource, reason in skips:
+        by_check.setdefault((check, reason), []).append(f"`{stack}` `{resource}`")
+    out = []
+    for (check, reason), where in sorted(by_check.items()):
+        more = f" and {len(where) - 5} more" if len(where) > 5 else ""
+        out.append(f"  - {check} on {len(where)} resource(s), because {reason}: "
+                   f"{', '.join(where[:5])}{more}")
+    return out
+
+
 def to_markdown(review: ReviewModel, limit: int = COMMENT_LIMIT) -> str:
     out = ["## golden_path review", ""]
     if review.fired:
@@ -102,6 +137,8 @@ def to_markdown(review: ReviewModel, limit: int = COMMENT_LIMIT) -> str:
     by_rule = Counter(f.rule for f in review.findings)
     if review.checkov_new_failures:
         by_rule["checkov-new-failures"] = len(review.checkov_new_failures)
+    if review.checkov_skips_added:
+        by_rule["checkov-skip-added"] = len(review.checkov_skips_added)
     out += ["### What you must not miss", ""]
     important = [r for r in MUST_NOT_MISS if by_rule[r]]
     if not important:
@@ -112,6 +149,12 @@ def to_markdown(review: ReviewModel, limit: int = COMMENT_LIMIT) -> str:
         out += [f"  - `{f.stack}` `{f.resource}`: {_cell(f.detail, None)}" for f in items]
         if rule == "checkov-new-failures":
             out += [f"  - `{s}` {c} on `{r}`" for s, c, r in review.checkov_new_failures[:10]]
+        if review.cost and rule == ([r for r in important if r in COST_AFTER] or [None])[-1]:
+            out.append(f"- **telemetry volume and cost** ({len(review.cost)}): per day after the "
+                       "policy, at the traffic assumptions and prices of `golden-path cost`")
+            out += [f"  - `{c.stack}`: {_cell(c.detail, None)}" for c in review.cost[:10]]
+        if rule == "checkov-skip-added":
+            out += _skip_lines(review.checkov_skips_added)
     out += ["", "### Summary", "", "| stack | added | changed | removed |", "| --- | --- | --- | --- |"]
     out += [f"| `{s.name}` | {len(s.added)} | {len(s.changed)} | {len(s.removed)} |"
             for s in review.stacks]

@@ -20,6 +20,8 @@ from pydantic import (
 from ..alerts.spec import Alerts, alerts_problems
 from ..errors import Problem, SpecError, collect
 from .base import _Model
+from .iam_lint import team_problems
+from .traffic import Traffic
 
 Environment = Literal["sandbox", "staging", "production"]
 ENVIRONMENTS: tuple[str, ...] = typing.get_args(Environment)
@@ -36,6 +38,8 @@ ARN_PATTERNS = {
         r"(?::(?P<json_key>[^:]*):(?P<version_stage>[^:]*):(?P<version_id>[^:]*))?$"
     ),
     "sqs-queue": re.compile(rf"^arn:aws:sqs:{_ACCOUNT_REGION}:(?P<name>[A-Za-z0-9_-]{{1,80}}(?:\.fifo)?)$"),
+    "kms-key": re.compile(
+        rf"^arn:aws:kms:{_ACCOUNT_REGION}:key/(?P<name>[0-9a-f-]{{36}}|mrk-[0-9a-f]{{32}})$"),
     "alb-listener": re.compile(
         rf"^arn:aws:elasticloadbalancing:{_ACCOUNT_REGION}:listener/app/[A-Za-z0-9-]+/[0-9a-f]+/[0-9a-f]+$"
     ),
@@ -67,6 +71,8 @@ def _arn(*kinds: str):
                 "ssm-parameter": "arn:aws:ssm:eu-west-1:123456789012:parameter/app/db-url",
                 "secret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/db-AbCdEf",
                 "sqs-queue": "arn:aws:sqs:eu-west-1:123456789012:jobs",
+                "kms-key": "arn:aws:kms:eu-west-1:123456789012:key/"
+                "1234abcd-12ab-34cd-56ef-1234567890ab",
                 "alb-listener": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:"
                 "listener/app/edge/50dc6c495c0c9188/f2f7dc8efc522ab2",
             }
@@ -130,6 +136,7 @@ SecretArn = Annotated[str, _arn("secret")]
 SecretOrParameterArn = Annotated[str, _arn("ssm-parameter", "secret")]
 QueueArn = Annotated[str, _arn("sqs-queue")]
 ListenerArn = Annotated[str, _arn("alb-listener")]
+KmsKeyArn = Annotated[str, _arn("kms-key")]
 Image = Annotated[str, AfterValidator(_image)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 VpcId = Annotated[str, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")]
@@ -194,7 +201,23 @@ class Telemetry(_Model):
         description="Extra attribute keys whose values are replaced by ****.")
     masking: Literal["full", "keys_only"] = Field(
         "full", description="keys_only: mask sensitive keys but not patterns in bodies (ADOT).")
+    pseudonymize_keys: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$")]] = Field(
+        default_factory=list, max_length=20,
+        description="Attribute keys that identify a client, replaced by a keyed hash like "
+                    "enduser.id and client.address (e.g. app.tenant_id).")
+    pseudonymize: Literal["hash", "delete"] | None = Field(
+        None, description="Client identity (enduser.id, client.address, pseudonymize_keys): "
+                          "hash (a keyed pseudonym; the default where the platform names a "
+                          "key) or delete (the fallback, e.g. for ADOT).")
+    pseudonym_key_secret_arn: SecretArn | None = Field(
+        None, description="Secret holding the pseudonym key (platform.yaml sets it in the "
+                          "fleet form).")
     incident: Incident | None = None
+    sample_logs: str | None = Field(
+        None, min_length=1,
+        description="A file of the service's real log lines (masked), relative to the service "
+                    "file: `golden-path cost` measures on it what the log floor and noise "
+                    "filters drop (default: golden_path's sample corpus).")
     config_bucket: str | None = Field(
         None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
         description="Lambda only: the S3 bucket the collector layer reads its config from.")
@@ -218,6 +241,9 @@ class ServiceBase(_Model):
         description="Services of the fleet this one calls over HTTP (for the call graph).")
     telemetry: Telemetry
     alerts: Alerts = Field(default_factory=Alerts)
+    traffic: Traffic | None = Field(
+        None, description="Traffic assumptions for `golden-path cost` (platform.yaml gives "
+                          "the defaults).")
 
     # {field path: Origin} when loaded from YAML; used to place errors (load/provenance.py).
     _source: dict | None = PrivateAttr(None)
@@ -246,6 +272,8 @@ class ServiceBase(_Model):
                     add(Problem(("iam", i, "actions", j), action,
                                 "wildcard actions are rejected: list the exact actions, or add "
                                 "wildcard_reason explaining why nothing narrower works"))
+        # Unknown actions, resources an action cannot take (AWS's catalogue; spec/iam_lint.py).
+        problems += team_problems(self.iam)
         incident = self.telemetry.incident
         if incident is not None and incident.sampling_percent is None and incident.log_level is None:
             add(Problem(("telemetry", "incident"), incident.reason,
@@ -253,4 +281,6 @@ class ServiceBase(_Model):
         for key in sorted(set(self.variables) & set(self.secrets)):
             add(Problem(("secrets", key), self.secrets[key],
                         "also set in variables; keep it in one place"))
+        if self.traffic is not None:
+            problems += self.traffic.problems(getattr(self, "kind", "lambda"))
         return problems + alerts_problems(self.alerts)

@@ -15,8 +15,18 @@ from pydantic import Field
 
 from ..errors import MISSING, Problem
 from .base import _Model
-from .common import ARN_PATTERNS, Environment, ListenerArn, SecretArn, SecurityGroupId, SubnetId, VpcId
+from .common import (
+    ARN_PATTERNS,
+    Environment,
+    KmsKeyArn,
+    ListenerArn,
+    SecretArn,
+    SecurityGroupId,
+    SubnetId,
+    VpcId,
+)
 from .lambda_ import LanguageRuntime
+from .traffic import Prices, Traffic
 
 AccountId = Annotated[str, Field(pattern=r"^\d{12}$")]
 Region = Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
@@ -43,6 +53,10 @@ class PlatformTelemetry(_Model):
     api_key_header: str = Field("api-key", pattern=r"^[A-Za-z0-9-]+$")
     config_bucket: BucketName | None = Field(
         None, description="S3 bucket the Lambda collector layer reads its config from.")
+    pseudonym_key_secret_arn: SecretArn | None = Field(
+        None, description="Secret holding this environment's key for client pseudonyms "
+                          "(a random [A-Za-z0-9] string, e.g. `openssl rand -hex 32`); "
+                          "given to collectors like the vendor key, never written in a config.")
 
 
 class StateBackend(_Model):
@@ -71,7 +85,17 @@ class PlatformEnvironment(_Model):
     permissions_boundary: str | None = Field(
         None, pattern=_BOUNDARY, description="Managed policy ARN every golden_path role carries.")
     default_tags: dict[TagKey, str] = Field(default_factory=dict)
+    logs_kms_key_arn: KmsKeyArn | None = Field(
+        None, description="KMS key (ARN) every golden_path log group is encrypted with; its "
+                          "policy must let logs.<region>.amazonaws.com use it. Without one, "
+                          "CloudWatch's own key (and a documented checkov skip).")
     state: StateBackend | None = None
+    traffic: Traffic | None = Field(
+        None, description="Default traffic assumptions for `golden-path cost`; a service's own "
+                          "traffic: wins, field by field.")
+    prices: Prices | None = Field(
+        None, description="The telemetry vendor's prices for `golden-path cost` (none built in: "
+                          "without them, volumes only).")
 
     @property
     def cluster_arn(self) -> str:
@@ -90,6 +114,15 @@ class PlatformEnvironment(_Model):
         if (m["account"], m["region"]) != (self.account, self.region):
             add(Problem(("telemetry", "api_key_secret_arn"), self.telemetry.api_key_secret_arn,
                         f"the key secret must be in this environment's {where}"))
+        m = ARN_PATTERNS["kms-key"].match(self.logs_kms_key_arn or "")
+        if m and (m["account"], m["region"]) != (self.account, self.region):
+            add(Problem(("logs_kms_key_arn",), self.logs_kms_key_arn,
+                        f"the logs key must be in this environment's {where}"))
+        m = ARN_PATTERNS["secret"].match(self.telemetry.pseudonym_key_secret_arn or "")
+        if m and (m["account"], m["region"]) != (self.account, self.region):
+            add(Problem(("telemetry", "pseudonym_key_secret_arn"),
+                        self.telemetry.pseudonym_key_secret_arn,
+                        f"the pseudonym key secret must be in this environment's {where}"))
         if self.permissions_boundary and f"::{self.account}:" not in self.permissions_boundary:
             add(Problem(("permissions_boundary",), self.permissions_boundary,
                         f"the boundary policy must be in this environment's account {self.account}"))

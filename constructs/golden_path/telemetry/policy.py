@@ -52,8 +52,13 @@ MASK_RULES: tuple[MaskRule, ...] = (
 SENSITIVE_KEYS: tuple[str, ...] = (
     "password", "passwd", "secret", "token", "api_key", "authorization", "cookie",
     "set-cookie", "http.request.header.authorization", "http.request.header.cookie",
-    "http.response.header.set-cookie", "user.email", "enduser.id",
+    "http.response.header.set-cookie", "user.email",
 )
+
+#: Attribute keys that identify a client: pseudonymized (a keyed hash, stable within an
+#: environment) rather than deleted, so one client's requests still group together at the
+#: vendor (plus the team's pseudonymize_keys). ``delete`` mode deletes them instead.
+CLIENT_KEYS: tuple[str, ...] = ("enduser.id", "client.address")
 
 ELB_HEALTH_CHECKER = r"ELB-HealthChecker/"
 
@@ -95,6 +100,9 @@ class TelemetryPolicy:
     resource_attributes: dict[str, str]
     #: "INC-4711 (until 2026-11-27)" while an incident override applies.
     incident: str | None = None
+    #: Client identity keys and what happens to them: "hash" (keyed pseudonym) or "delete".
+    pseudonym_keys: tuple[str, ...] = ()
+    pseudonymize: str = "delete"
 
 
 #: How apps spell each level in their ``level`` field (Python says "warning").
@@ -157,6 +165,19 @@ def telemetry_policy(spec: ServiceBase, prof: Profile, today: date, problems: li
         level = inc.log_level or level
         incident = f"{inc.reason} (until {inc.expires.isoformat()})"
 
+    client_keys = tuple(dict.fromkeys([*CLIENT_KEYS, *t.pseudonymize_keys]))
+    pseudonymize = t.pseudonymize or ("hash" if t.pseudonym_key_secret_arn else "delete")
+    if pseudonymize == "hash" and not t.pseudonym_key_secret_arn:
+        problems.append(Problem(("telemetry", "pseudonymize"), "hash",
+                                "no pseudonym key: the platform names one in platform.yaml "
+                                "(telemetry.pseudonym_key_secret_arn), or set "
+                                "telemetry.pseudonym_key_secret_arn; or use pseudonymize: delete"))
+    for i, key in enumerate(t.mask_keys):
+        if key.lower() in {k.lower() for k in client_keys} and pseudonymize == "hash":
+            problems.append(Problem(("telemetry", "mask_keys", i), key,
+                                    "this key is pseudonymized (a client identity); remove it "
+                                    "from mask_keys, or set pseudonymize: delete to delete "
+                                    "every client identity"))
     noise = [p for rule in tp.noise for p in noise_patterns(rule, health_check_path)]
     noise += t.drop_patterns
     health_paths = (health_check_path,) if health_check_path else ()
@@ -169,7 +190,10 @@ def telemetry_policy(spec: ServiceBase, prof: Profile, today: date, problems: li
         noise_patterns=tuple(dict.fromkeys(noise)),
         health_check_paths=health_paths,
         mask_rules=MASK_RULES if t.masking == "full" else (),
-        mask_keys=tuple(dict.fromkeys([*SENSITIVE_KEYS, *t.mask_keys])),
+        mask_keys=tuple(dict.fromkeys([*SENSITIVE_KEYS, *t.mask_keys,
+                                       *(client_keys if pseudonymize == "delete" else ())])),
+        pseudonym_keys=client_keys if pseudonymize == "hash" else (),
+        pseudonymize=pseudonymize,
         batch_size=tp.batch_size,
         batch_max_size=tp.batch_size * 2,
         batch_timeout=tp.batch_timeout,

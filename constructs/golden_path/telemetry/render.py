@@ -126,6 +126,19 @@ def once(render):
     return wrapper
 
 
+#: The collector processor that replaces client identity by keyed pseudonyms.
+PSEUDONYMIZE = "transform/pseudonymize"
+
+
+def pseudonym_key_ref(service: ResolvedService | ResolvedFunction) -> str:
+    """How the collector reads the pseudonym key at start (never the key itself): the
+    sidecar from its environment (ECS injects the secret), the layer from Secrets Manager."""
+    c = service.collector
+    if isinstance(service, ResolvedFunction):
+        return "${secretsmanager:" + (c.pseudonym_key_secret_arn or "") + "}"
+    return "${env:" + c.pseudonym_key_env + "}"
+
+
 @once
 def render_collector_config(service: ResolvedService | ResolvedFunction) -> str:
     """The collector YAML (ECS sidecar or Lambda layer); SpecError if the distribution
@@ -138,12 +151,16 @@ def render_collector_config(service: ResolvedService | ResolvedFunction) -> str:
         api_key_ref = "${secretsmanager:" + service.collector.api_key_secret_arn + "}"
     else:
         api_key_ref = "${env:" + service.collector.api_key_env + "}"
+    mask = "transform/mask" if policy.mask_rules else "attributes/mask"
+    if policy.pseudonymize == "hash":
+        mask = f"{PSEUDONYMIZE}, {mask}"
     text = _env().get_template(
         "otel-collector-lambda.yaml.j2" if is_lambda else "otel-collector.yaml.j2").render(
         **_common(service),
         collector=service.collector,
         distribution=dist,
-        mask="transform/mask" if policy.mask_rules else "attributes/mask",
+        mask=mask,
+        pseudonym_key_ref=pseudonym_key_ref(service),
         floor_severity=FLOOR_SEVERITY[policy.log_level],
         elb_health_checker=ELB_HEALTH_CHECKER,
         mask_keys_pattern=keys_pattern(policy.mask_keys),
@@ -162,9 +179,16 @@ def render_collector_config(service: ResolvedService | ResolvedFunction) -> str:
         needed = ", ".join(f"{kind} '{ctype}'" for kind, ctype in missing)
         hint = (f"the telemetry policy needs {needed}, which {dist.name} {dist.version} does not "
                 f"contain (source: {dist.source}); use distribution: contrib")
-        if any(ctype == "transform" for _, ctype in missing):
-            hint += ", or masking: keys_only to mask attribute keys without body patterns"
         field = "masking" if is_lambda else "distribution"
+        if any(ctype == "transform" for _, ctype in missing):
+            fixes = []
+            if policy.mask_rules:
+                fixes.append("masking: keys_only to mask attribute keys without body patterns")
+            if policy.pseudonymize == "hash":
+                fixes.append("pseudonymize: delete to delete client identity (enduser.id, "
+                             "client.address) instead of pseudonymizing it")
+                field = field if policy.mask_rules else "pseudonymize"
+            hint += ", or " + " and ".join(fixes)
         raise SpecError(Problem(("telemetry", field), getattr(service.spec.telemetry, field),
                                 hint))
     return text
@@ -178,6 +202,7 @@ def render_self_metrics_config(service: ResolvedService) -> str:
         self_metrics=SELF_METRICS,
         self_namespace=SELF_METRICS_NAMESPACE,
         self_log_group=service.names.telemetry_metrics_log_group,
+        pseudonym_key_ref=pseudonym_key_ref(service),
         region=service.region,
     )
     _check_size(service, "collector self-metrics", text)
