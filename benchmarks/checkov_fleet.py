@@ -55,7 +55,7 @@ def main() -> int:
         result = scan(Path(tmp) / "out", binary)
         scan_s = time.perf_counter() - started
     problems = unexplained(result)
-    print(f"fleet: {args.services} services ({summary}), {len(names)} stacks")
+    print(f"fleet: {args.services} services ({summary['kinds']}), {len(names)} stacks")
     print(f"synth (--jobs {args.jobs}, no cache): {synth_s:.1f} s; checkov: {scan_s:.1f} s "
           f"({scan_s / synth_s:.2f}x synth, {1000 * scan_s / len(names):.0f} ms per stack)")
     print(f"checkov: {result.passed} passed, {len(result.failed)} failed, "

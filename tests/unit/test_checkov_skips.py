@@ -57,3 +57,40 @@ def test_the_review_shows_the_skips_a_pull_request_adds(tmp_path, capsys):
             "`a-production` `aws_cloudwatch_log_group.logs`") in text
     assert main(["review", "--base", str(head), "--head", str(head),
                  "--fail-on", "checkov-skip-added"]) == 0
+
+
+URI = ("s3://golden-path-config-444455556666-eu-west-1.s3.eu-west-1.amazonaws.com/golden-path/"
+       "production/notifications/preference-cleanup/otel-collector.yaml")
+CREDENTIAL_SAMPLES = [URI, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                      "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                      "account_id=1234-5678-9012", "-----BEGIN RSA PRIVATE KEY-----",
+                      "service.version=preference-cleanup-3.2.0", "http://localhost:4318",
+                      "s3://golden-path-config-1/golden-path/sandbox/pricing/price-api/c.yaml"]
+
+
+def test_only_golden_paths_own_variables_are_excused_from_the_secret_scan():
+    from golden_path.resolve.checkov_skips import looks_like_a_credential, own_variable_skips
+
+    assert looks_like_a_credential(URI)  # "path/production/notifications/preference": 40
+    assert own_variable_skips({"OPENTELEMETRY_COLLECTOR_CONFIG_URI": URI}, []) == ["CKV_AWS_45"]
+    # The same value in a team variable is not excused: checkov still fails it.
+    assert own_variable_skips({"EXPORT_URI": URI, "OTEL_SERVICE_NAME": "x"}, ["EXPORT_URI"]) == []
+    assert own_variable_skips({"OTEL_SERVICE_NAME": "price-api"}, []) == []
+
+
+def test_the_credential_patterns_agree_with_checkovs_own_scan():
+    """Run checkov's detector (its own venv) on the samples and compare, value by value."""
+    import subprocess
+
+    from conftest import _require_tool
+    from golden_path.resolve.checkov_skips import looks_like_a_credential
+
+    python = Path(__file__).parents[2] / ".tools/checkov/bin/python"
+    if not python.exists():
+        _require_tool("checkov", "run `make test`, which installs it into .tools/checkov")
+    script = ("import json, sys\nfrom checkov.common.util.secrets import string_has_secrets, AWS, "
+              "GENERAL\nprint(json.dumps([string_has_secrets(s, AWS, GENERAL) "
+              "for s in json.load(sys.stdin)]))")
+    out = subprocess.run([str(python), "-c", script], input=json.dumps(CREDENTIAL_SAMPLES),
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    assert json.loads(out) == [looks_like_a_credential(s) for s in CREDENTIAL_SAMPLES]

@@ -45,6 +45,7 @@ class Function(Construct):
                  environment: dict[str, str], layers: list[str] = (),
                  reserved_concurrency: int | None = None,
                  subnet_ids: list[str] | None = None, security_group_ids: list[str] | None = None,
+                 checkov_skips: tuple[str, ...] = (),
                  tags: dict[str, str] | None = None, depends_on: list | None = None):
         super().__init__(scope, id)
         if len(name) > 64:
@@ -86,7 +87,7 @@ class Function(Construct):
         )
         skip(self.function, "CKV_AWS_50", "CKV_AWS_116", "CKV_AWS_173", "CKV_AWS_272",
              *([] if subnet_ids else ["CKV_AWS_117"]),
-             *([] if reserved_concurrency is not None else ["CKV_AWS_115"]))
+             *([] if reserved_concurrency is not None else ["CKV_AWS_115"]), *checkov_skips)
         self.recursion_config = LambdaFunctionRecursionConfig(
             self, "recursion_config", function_name=self.function.function_name,
             recursive_loop="Terminate")

@@ -11,6 +11,7 @@ from ..l2.lambda_ import Code, Function
 from ..l2.lambda_triggers import FunctionUrlTrigger, HttpApiRoute, QueueTrigger, ScheduleTrigger
 from ..l2.logs import LogGroup
 from ..resolve import policies
+from ..resolve.checkov_skips import own_variable_skips
 from ..resolve.lambda_ import CONFIG_DIGEST_VARIABLE, ResolvedFunction
 from ..telemetry.render import render_collector_config
 
@@ -35,6 +36,7 @@ def build_lambda(self: Construct, fn: ResolvedFunction) -> None:
         permissions_boundary=fn.permissions_boundary)
 
     digest = hashlib.sha256(self.collector_config_text.encode()).hexdigest()
+    environment = {**fn.environment, CONFIG_DIGEST_VARIABLE: digest}
     s3, layers = spec.code.s3, fn.layers
     self.function = Function(
         self, "function", name=names.function, role_arn=self.role.role.arn,
@@ -45,11 +47,12 @@ def build_lambda(self: Construct, fn: ResolvedFunction) -> None:
         log_group=names.log_group, application_log_level=fn.application_log_level,
         system_log_level=fn.system_log_level,
         # A new config digest makes new instances, which read the new config.
-        environment={**fn.environment, CONFIG_DIGEST_VARIABLE: digest},
+        environment=environment,
         layers=[layers.language_arn, layers.collector_arn] if layers else [],
         reserved_concurrency=spec.reserved_concurrency,
         subnet_ids=list(spec.vpc.subnet_ids) if spec.vpc else None,
         security_group_ids=list(spec.vpc.security_group_ids) if spec.vpc else None,
+        checkov_skips=tuple(own_variable_skips(environment, spec.variables)),
         tags=tags,
         # The role's policy and the log group exist before the first invocation.
         depends_on=[p for p in (self.role.policy, self.log_group.log_group,
