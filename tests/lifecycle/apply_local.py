@@ -41,6 +41,7 @@ from lifecycle_fleet import (  # noqa: E402,F401  (re-exported for the test)
     write_fleet,
 )
 
+import emulated_platform as ep  # noqa: E402
 import emulator as em  # noqa: E402
 
 # ---- Terraform against the emulator ------------------------------------------------------
@@ -252,7 +253,7 @@ class Session:
     """One emulator, one platform, one synthesized fleet."""
 
     emu: em.Emulator
-    platform: em.EmulatedPlatform
+    platform: ep.EmulatedPlatform
     stacks: dict[str, Path]
     terraform: str
     cli_config: Path
@@ -273,7 +274,7 @@ def start_session(root: Path, mirror: Path, terraform: str,
     try:
         say(f"emulator: moto server at {emu.url} (log {emu.log}) in {time.monotonic() - started:.1f} s")
         t = time.monotonic()
-        platform = em.build_platform(emu)
+        platform = ep.build_platform(emu)
         say(f"platform: {platform.environment} in account {platform.account} ({platform.region}): "
             f"vpc {platform.vpc_id}, listener {platform.listener_arn.split('/', 1)[1]}, "
             f"state bucket {platform.state_bucket} ({time.monotonic() - t:.1f} s)")
@@ -281,7 +282,7 @@ def start_session(root: Path, mirror: Path, terraform: str,
         fleet = write_fleet(platform, root / "fleet")
         stacks = synth_fleet(fleet, root / "out")
         say(f"synth: {len(stacks)} stacks from {fleet} in {time.monotonic() - t:.1f} s")
-        layers = em.publish_layers(emu, layer_arns(stacks))
+        layers = ep.publish_layers(emu, layer_arns(stacks))
         names = [f"{arn.rsplit(':', 1)[-1]} (v1..{n})" for arn, n in layers.items()]
         say(f"layers: published under {em.LAYER_PUBLISHER}: {', '.join(names)}")
     except BaseException:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+import emulated_platform as ep
 import emulator as em
 
 #: kind -> service name (the team route stack is named after the team, environment,
@@ -31,13 +32,13 @@ def stack_name(kind: str) -> str:
     return TEAM_STACK if kind == "team-route" else f"{KINDS[kind]}-{em.ENVIRONMENT}"
 
 
-def service_files(p: em.EmulatedPlatform) -> dict[str, dict]:
+def service_files(p: ep.EmulatedPlatform) -> dict[str, dict]:
     """One small fleet-form service file per kind, for the emulated platform."""
     env = p.environment
     runbook = "https://runbooks.example.com/checkout/{name}"
     node, python = p.artifacts["node"], p.artifacts["python"]
 
-    def code(a: em.Artifact) -> dict:
+    def code(a: ep.Artifact) -> dict:
         return {"s3": {"bucket": a.bucket, "key": a.key, "version": a.version}}
 
     def lam(name: str, language: str, overrides: dict | None = None, **fields) -> dict:
@@ -97,14 +98,14 @@ def service_files(p: em.EmulatedPlatform) -> dict[str, dict]:
     }
 
 
-def teams_file(p: em.EmulatedPlatform) -> dict:
+def teams_file(p: ep.EmulatedPlatform) -> dict:
     return {"teams": {em.TEAM: {
         "notify": {"emails": [f"{em.TEAM}-oncall@example.com"]},
         "pagerduty": {"integration_url_secret": p.pagerduty_secret_name},
     }}}
 
 
-def write_fleet(p: em.EmulatedPlatform, directory: Path) -> Path:
+def write_fleet(p: ep.EmulatedPlatform, directory: Path) -> Path:
     """platform.yaml, teams.yaml and services/*.yaml under ``directory``."""
     services = directory / "services"
     services.mkdir(parents=True, exist_ok=True)
