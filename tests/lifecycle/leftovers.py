@@ -62,8 +62,12 @@ def _check(emu: em.Emulator, account: str, rtype: str, v: dict) -> tuple[str, bo
         return f"scalable target {v['resource_id']}", not found["ScalableTargets"]
     if rtype == "aws_appautoscaling_policy":
         found = c("application-autoscaling").describe_scaling_policies(
-            ServiceNamespace=v["service_namespace"], PolicyNames=[v["name"]])
-        return f"scaling policy {v['name']}", not found["ScalingPolicies"]
+            ServiceNamespace=v["service_namespace"], PolicyNames=[v["name"]],
+            ResourceId=v["resource_id"])["ScalingPolicies"]
+        # moto ignores PolicyNames (emulator.GAPS): filter here, or another stack's live
+        # policies on the same resource namespace would count as this one's leftovers.
+        return f"scaling policy {v['name']}", not any(
+            p["PolicyName"] == v["name"] and p["ResourceId"] == v["resource_id"] for p in found)
     if rtype == "aws_cloudwatch_log_group":
         groups = c("logs").describe_log_groups(logGroupNamePrefix=v["name"])["logGroups"]
         return f"log group {v['name']}", not any(g["logGroupName"] == v["name"] for g in groups)

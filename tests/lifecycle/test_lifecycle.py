@@ -203,6 +203,8 @@ def test_every_emulator_patch_is_a_listed_gap():
 
     patched = {p.__name__ for p in emulator_server.PATCHES} - {"_log_errors"}
     assert patched == {g.patch for g in em.GAPS if g.patch}
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert em.gaps_markdown() in readme
 
 
 def test_the_provider_refuses_credentials_of_another_account(outcomes, lifecycle_session):
