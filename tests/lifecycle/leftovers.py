@@ -136,7 +136,7 @@ def _check(emu: em.Emulator, account: str, rtype: str, v: dict) -> tuple[str, bo
     if rtype == "aws_kms_alias":
         aliases = c("kms").list_aliases()["Aliases"]
         return f"kms alias {v['name']}", all(a["AliasName"] != v["name"] for a in aliases)
-    raise AssertionError(f"no leftover check for {rtype}: add one to apply_local._check")
+    raise AssertionError(f"no leftover check for {rtype}: add one to leftovers._check")
 
 
 @dataclass
