@@ -79,10 +79,15 @@ def platform_settings(spec, stack: str) -> dict:
             "logs_kms_key_arn": env.logs_kms_key_arn, "state": backend}
 
 
+def pseudonym_key(policy, telemetry) -> str | None:
+    """The secret holding the pseudonym key, when client identity is hashed (else None)."""
+    return telemetry.pseudonym_key_secret_arn if policy.pseudonymize == "hash" else None
+
+
 def pseudonym_secret(policy, telemetry) -> set[str]:
-    """The pseudonym key's secret (its base ARN), when client identity is hashed."""
-    arn = telemetry.pseudonym_key_secret_arn
-    return {secret_base(arn)} if arn and policy.pseudonymize == "hash" else set()
+    """The pseudonym key's secret as its base ARN (what a role may read), when hashed."""
+    arn = pseudonym_key(policy, telemetry)
+    return {secret_base(arn)} if arn else set()
 
 
 def secret_base(arn: str) -> str:

@@ -30,6 +30,7 @@ from .common import (
     TARGET_GROUP_NAME_MAX,
     StateBackend,
     platform_settings,
+    pseudonym_key,
     pseudonym_secret,
     secret_base,
     shorten,
@@ -213,8 +214,7 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
             endpoint=spec.telemetry.endpoint.rstrip("/"),
             api_key_secret_arn=spec.telemetry.api_key_secret_arn,
             api_key_header=spec.telemetry.api_key_header,
-            pseudonym_key_secret_arn=(spec.telemetry.pseudonym_key_secret_arn
-                                      if policy.pseudonymize == "hash" else None),
+            pseudonym_key_secret_arn=pseudonym_key(policy, spec.telemetry),
         ),
         telemetry=policy,
         scaling=scaling,

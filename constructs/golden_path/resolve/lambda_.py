@@ -20,6 +20,7 @@ from .common import (
     MANAGED_BY,
     StateBackend,
     platform_settings,
+    pseudonym_key,
     pseudonym_secret,
     secret_base,
     shorten,
@@ -145,8 +146,7 @@ def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFun
                                 api_key_secret_arn=t.api_key_secret_arn,
                                 api_key_header=t.api_key_header,
                                 config_bucket=t.config_bucket or "",
-                                pseudonym_key_secret_arn=(t.pseudonym_key_secret_arn
-                                                          if policy.pseudonymize == "hash" else None))
+                                pseudonym_key_secret_arn=pseudonym_key(policy, t))
     queue = None
     if spec.triggers.sqs is not None:
         q = spec.triggers.sqs
