@@ -41,7 +41,22 @@ def test_app_waits_for_router_start_and_collector_healthy(web):
         {"containerName": "log_router", "condition": "START"},
         {"containerName": "otel-collector", "condition": "HEALTHY"},
     ]
-    assert c["app"]["logConfiguration"] == {"logDriver": "awsfirelens"}
+    # Non-blocking: a stalled or restarting router never blocks the app's stdout.
+    assert c["app"]["logConfiguration"] == {
+        "logDriver": "awsfirelens",
+        "options": {"mode": "non-blocking", "max-buffer-size": "16m"}}
+
+
+def test_sidecars_restart_in_place_and_only_the_router_and_app_are_essential(web):
+    _, c, _ = build(web)
+    essential = {name: d["essential"] for name, d in c.items()}
+    assert essential == {"telemetry-init": False, "otel-collector": False,
+                         "log_router": True, "app": True}
+    policy = {"enabled": True, "restartAttemptPeriod": 60}
+    assert c["otel-collector"]["restartPolicy"] == policy
+    assert c["log_router"]["restartPolicy"] == policy
+    # The one-shot init must not be restarted after it succeeds; the app is the team's.
+    assert "restartPolicy" not in c["telemetry-init"] and "restartPolicy" not in c["app"]
 
 
 def test_start_order_init_collector_router_app(web):
@@ -64,7 +79,7 @@ def test_router_reads_its_config_from_the_init_volume(web):
     assert {"sourceVolume": "telemetry", "containerPath": "/opt/golden-path",
             "readOnly": True} in router["mountPoints"]
     assert router["healthCheck"]["command"] == [
-        "CMD-SHELL", "curl -sf http://127.0.0.1:2020/api/v1/health || exit 1"]
+        "CMD-SHELL", "curl -sf http://127.0.0.1:2020/api/v1/uptime || exit 1"]
     assert router["stopTimeout"] > 30  # longer than Fluent Bit's Grace
     assert router["logConfiguration"]["logDriver"] == "awslogs"
     assert router["logConfiguration"]["options"]["awslogs-group"].endswith("/log-router")
@@ -166,3 +181,60 @@ def test_init_script_writes_the_router_files_for_real(web, tmp_path):
     assert parsers == [("PARSER", [("Name", "golden_json"), ("Format", "json")])]
     assert f"Parsers_File              {tmp_path}/parsers.conf" in (
         router_config.replace("/opt/golden-path", str(tmp_path)))
+
+
+def test_router_reservation_sets_firelens_buffer_to_a_quarter_of_its_budget(web):
+    svc, c, _ = build(web)
+    router = c["log_router"]
+    assert (router["memory"], router["memoryReservation"]) == (64, 32)
+    # FireLens: Mem_Buf_Limit = memoryReservation / 2 (MB); AWS's guidance is a hard
+    # limit of about twice the buffers.
+    assert router["memory"] >= 2 * (router["memoryReservation"] // 2)
+
+
+@pytest.mark.parametrize(("memory", "cpu"), [(128, 64), (256, 128), (512, 256), (1024, 512)])
+def test_collector_limits_derive_from_its_budget_and_fit_it(web, memory, cpu):
+    web.update(cpu=2048, memory=8192)
+    web["sidecars"] = {"collector": {"memory": memory, "cpu": cpu}}
+    svc, c, config = build(web)
+    col = c["otel-collector"]
+    assert (col["memory"], col["cpu"]) == (memory, cpu)
+    env = {e["name"]: e["value"] for e in col["environment"]}
+    processors = yaml.safe_load(config)["processors"]["memory_limiter"]
+    limit, spike = processors["limit_mib"], processors["spike_limit_mib"]
+    assert env["GOMEMLIMIT"] == f"{limit}MiB"
+    assert limit == int(memory * 0.8) and spike == int(limit * 0.25)
+    # The queue (wire bytes, about 3x once decoded) stays below the point where
+    # memory_limiter refuses data, which stays below the container's hard limit.
+    queue_mib = svc.collector.queue_size_bytes / 2**20
+    assert queue_mib == memory / 8
+    assert 3 * queue_mib < limit - spike < limit < memory
+
+
+def test_app_gets_what_the_sidecar_budgets_leave(web):
+    web.update(cpu=1024, memory=2048)
+    web["sidecars"] = {"collector": {"memory": 512}, "log_router": {"memory": 128, "cpu": 128}}
+    svc, c, _ = build(web)
+    assert (svc.sizes.app.memory, svc.sizes.app.cpu) == (2048 - 512 - 128, 1024 - 128 - 128)
+    assert c["app"]["memory"] == svc.sizes.app.memory
+    assert sum(d.get("memory", 0) for d in c.values()) == 2048
+    assert sum(d["cpu"] for d in c.values()) == 1024
+
+
+def test_sidecars_that_do_not_fit_are_refused_with_the_numbers(web):
+    from golden_path.errors import SpecError
+
+    web.update(cpu=256, memory=512)
+    web["sidecars"] = {"collector": {"memory": 384}}
+    with pytest.raises(SpecError) as err:
+        resolve(ServiceSpec.parse(web))
+    (problem,) = err.value.problems
+    assert problem.path == ("sidecars", "collector", "memory") and problem.value == 384
+    assert ("the sidecars take 384 MiB (collector) + 64 MiB (log router) = 448 MiB of the "
+            "task's 512 MiB, leaving 64 MiB for the app (at least 128)") in problem.hint
+    web["sidecars"] = {"log_router": {"cpu": 160}}
+    with pytest.raises(SpecError) as err:
+        resolve(ServiceSpec.parse(web))
+    (problem,) = err.value.problems
+    assert problem.path == ("sidecars", "log_router", "cpu")
+    assert "64 (collector) + 160 (log router) = 224 cpu units of the task's 256" in problem.hint

@@ -135,6 +135,14 @@ def fargate_defaults(svc) -> list[AlarmDef]:
                  "GreaterThanThreshold", 90, 3, 3, "missing",
                  Metric("AWS/ECS", "MemoryUtilization", ecs, "Average", 300),
                  missing_reason="running-tasks covers absent tasks"),
+        AlarmDef("sidecar-restarts", "warning",
+                 "The OpenTelemetry collector or the log router exited while its task kept "
+                 "running (out of memory, a crash) and was restarted in place: telemetry was "
+                 "lost for seconds; see the sidecar's log group for why",
+                 "GreaterThanThreshold", 0, 1, 1, "notBreaching",
+                 Metric("AWS/Events", "MatchedEvents", {"RuleName": names.sidecar_exit_rule},
+                        "Sum", 300),
+                 missing_reason="the rule only reports when a sidecar exited"),
     ]
     return alarms + telemetry_pipeline_defaults(spec)
 

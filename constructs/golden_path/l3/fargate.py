@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..cdk import Construct, TerraformOutput
 from ..l2.autoscaling import ServiceAutoscaling
 from ..l2.config import ConfigParameter
+from ..l2.events import MatchOnlyRule
 from ..l2.fargate import FargateService, FargateTaskDefinition, LoadBalancerAttachment
 from ..l2.iam import ServiceRole
 from ..l2.load_balancing import LoadBalancerTarget
@@ -113,6 +114,11 @@ def build_fargate(self: Construct, svc: ResolvedService) -> None:
         min_tasks=svc.scaling.min, max_tasks=svc.scaling.max,
         cpu_target=svc.scaling.cpu_target, queue_name=svc.scaling.queue_name,
         messages_per_task=svc.scaling.messages_per_task, tags=tags)
+    self.sidecar_exits = MatchOnlyRule(
+        self, "sidecar_exits", name=names.sidecar_exit_rule,
+        description=f"A telemetry sidecar of {names.service} exited while its task kept "
+                    "running (restarted in place); the sidecar-restarts alarm counts these",
+        pattern=containers.sidecar_exit_event_pattern(svc), tags=tags)
     _fargate_outputs(self)
 
 

@@ -12,6 +12,7 @@ MANAGED_BY = "golden-path"
 # AWS name limits enforced here (the provider would only fail at apply time).
 TARGET_GROUP_NAME_MAX = 32
 IAM_ROLE_NAME_MAX = 64
+EVENT_RULE_NAME_MAX = 64
 SECURITY_GROUP_NAME_MAX = 255
 LOG_GROUP_NAME_MAX = 512
 

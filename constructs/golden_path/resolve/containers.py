@@ -13,6 +13,17 @@ The task runs four containers, started in this order and stopped in reverse:
 4. ``app``: the team's image; waits for the router (START) and the
    collector (HEALTHY); stops first.
 
+A sidecar failure costs telemetry, never the app (docs/sidecars.md):
+
+- the collector is not essential and restarts in place (``restartPolicy``): losing it
+  loses a few seconds of telemetry, while the app's SDK drops what it cannot send;
+- the log router stays essential, since a task that cannot log for long should be
+  replaced, but it restarts in place after a crash, and its health check asks only
+  whether Fluent Bit runs (``/api/v1/uptime``), never whether its output succeeds, so
+  a vendor outage cannot turn every router in the fleet unhealthy;
+- the app logs in ``non-blocking`` mode: while the router restarts, its stdout goes to
+  a bounded buffer (``APP_LOG_BUFFER``) instead of blocking the app's writes.
+
 The definitions are plain dicts in the shape of ECS ``RegisterTaskDefinition``
 (camelCase), checked in tests against botocore's service model.
 """
@@ -31,11 +42,24 @@ from ..telemetry.render import (
     TELEMETRY_PATH,
 )
 from .ecs import ResolvedService
+from .sidecar_sizes import router_memory
 
 TMP_VOLUME = "tmp"
 TELEMETRY_VOLUME = "telemetry"
 ROUTER_BUFFER_VOLUME = "log-buffer"
 ROUTER_CONFIG_ENV = "FLUENT_BIT_CONFIG"
+#: The app's log delivery (ECS logConfiguration options, which apply to every log
+#: driver, awsfirelens included). Fargate's shim logger keeps up to max-buffer-size of
+#: lines in a ring buffer while the router cannot take them, and drops new lines when
+#: it is full (aws/shim-loggers-for-containerd logger/buffered_logger.go, ringBuffer
+#: Enqueue): the app never blocks on a stalled router.
+APP_LOG_MODE = "non-blocking"
+APP_LOG_BUFFER = "16m"
+#: Sidecars restart in place after they exit. ECS restarts a container at most once per
+#: period (60 s is the least ECS accepts) and only if it ran that long; a sidecar that
+#: keeps failing sooner is not restarted (the router then stops the task, being
+#: essential). ContainerRestartPolicy in botocore's ECS model.
+SIDECAR_RESTART_PERIOD = 60
 
 
 def _pairs(mapping: dict[str, str], value_key: str) -> list[dict[str, str]]:
@@ -72,7 +96,8 @@ def app_container(service: ResolvedService) -> dict[str, Any]:
         "linuxParameters": {"initProcessEnabled": True},
         "stopTimeout": 30,
         # FireLens: stdout/stderr go to the router; its config decides the rest.
-        "logConfiguration": {"logDriver": "awsfirelens"},
+        "logConfiguration": {"logDriver": "awsfirelens",
+                             "options": {"mode": APP_LOG_MODE, "max-buffer-size": APP_LOG_BUFFER}},
         "dependsOn": [
             {"containerName": sc.ROUTER_CONTAINER, "condition": "START"},
             {"containerName": sc.COLLECTOR_CONTAINER, "condition": "HEALTHY"},
@@ -89,13 +114,21 @@ def app_container(service: ResolvedService) -> dict[str, Any]:
     return container
 
 
+def restart_policy() -> dict[str, Any]:
+    return {"enabled": True, "restartAttemptPeriod": SIDECAR_RESTART_PERIOD}
+
+
 def log_router_container(service: ResolvedService) -> dict[str, Any]:
+    mem = router_memory(service.sizes.router.memory)
     return {
         "name": sc.ROUTER_CONTAINER,
         "image": sc.ROUTER_IMAGE,
         "essential": True,
+        "restartPolicy": restart_policy(),
         "cpu": service.sizes.router.cpu,
-        "memory": service.sizes.router.memory,
+        "memory": mem.hard_mib,
+        # FireLens sets Mem_Buf_Limit to half of this (docs/sidecars.md).
+        "memoryReservation": mem.reservation_mib,
         "firelensConfiguration": {
             "type": "fluentbit",
             "options": {
@@ -113,9 +146,11 @@ def log_router_container(service: ResolvedService) -> dict[str, Any]:
             {"sourceVolume": ROUTER_BUFFER_VOLUME,
              "containerPath": FLUENT_BIT_BUFFER_PATH.rstrip("/")},
         ],
+        # Alive, not "output succeeding": /api/v1/health fails as soon as the output
+        # retries (a vendor outage), which would replace every task of the fleet.
         "healthCheck": {
             "command": ["CMD-SHELL", f"curl -sf http://127.0.0.1:{sc.ROUTER_HTTP_PORT}"
-                                     "/api/v1/health || exit 1"],
+                                     "/api/v1/uptime || exit 1"],
             "interval": 10,
             "timeout": 5,
             "retries": 3,
@@ -161,7 +196,9 @@ def collector_container(service: ResolvedService, config_text: str,
     return {
         "name": sc.COLLECTOR_CONTAINER,
         "image": c.image,
-        "essential": True,
+        # Losing it loses telemetry for seconds, never the app: restarted in place.
+        "essential": False,
+        "restartPolicy": restart_policy(),
         "cpu": service.sizes.collector.cpu,
         "memory": service.sizes.collector.memory,
         "command": [f"--config=env:{c.config_env}", f"--config=env:{c.self_config_env}"],
@@ -214,3 +251,29 @@ def volumes(service: ResolvedService) -> list[str]:
     if service.spec.read_only_root_filesystem:
         names.append(TMP_VOLUME)
     return names
+
+
+def sidecar_exit_event_pattern(service: ResolvedService) -> dict[str, Any]:
+    """EventBridge pattern: a container of this service's tasks exits with a non-zero
+    code while its task keeps running.
+
+    ECS sends a task state change event when a container of a task changes state (ECS
+    developer guide, "Amazon ECS task state change events"). While a task is RUNNING
+    and meant to stay so, only a container that does not stop the task can have exited:
+    the collector (not essential) or a sidecar that ECS restarts in place. The app and
+    the router are essential without a restart (or past it), so their exit sets the
+    task's desiredStatus to STOPPED, which the pattern excludes; the init container
+    exits 0. EventBridge matches a field of an array of objects against any element,
+    so the pattern cannot also name the container: the alarm's description does.
+    """
+    return {
+        "source": ["aws.ecs"],
+        "detail-type": ["ECS Task State Change"],
+        "detail": {
+            "clusterArn": [service.spec.network.cluster_arn],
+            "group": [f"service:{service.names.service}"],
+            "lastStatus": ["RUNNING"],
+            "desiredStatus": ["RUNNING"],
+            "containers": {"exitCode": [{"anything-but": [0]}]},
+        },
+    }

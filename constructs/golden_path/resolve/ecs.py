@@ -23,6 +23,7 @@ from ..telemetry.policy import (
     telemetry_policy,
 )
 from .common import (
+    EVENT_RULE_NAME_MAX,
     IAM_ROLE_NAME_MAX,
     LOG_GROUP_NAME_MAX,
     MANAGED_BY,
@@ -35,9 +36,8 @@ from .common import (
     secret_base,
     shorten,
 )
+from .sidecar_sizes import Size, Sizes, task_sizes, collector_memory  # noqa: F401
 
-MIN_APP_MEMORY = 128
-MIN_APP_CPU = 64
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"
 )
@@ -57,20 +57,8 @@ class Names:
     collector_config_parameter: str
     collector_self_config_parameter: str
     router_config_parameter: str
-
-
-@dataclass(frozen=True)
-class Size:
-    cpu: int
-    memory: int
-
-
-@dataclass(frozen=True)
-class Sizes:
-    task: Size
-    app: Size
-    router: Size
-    collector: Size
+    #: EventBridge rule matching a sidecar that exits while its task keeps running.
+    sidecar_exit_rule: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +69,9 @@ class Collector:
     memory_limit_mib: int
     spike_limit_mib: int
     gomemlimit: str
+    #: The exporter's sending queue, in bytes of serialized data (``sizer: bytes``); carved
+    #: out of the collector's memory budget (see ``task_sizes``).
+    queue_size_bytes: int
     endpoint: str
     api_key_secret_arn: str
     api_key_header: str
@@ -176,7 +167,7 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
     cluster = ARN_PATTERNS["ecs-cluster"].match(spec.network.cluster_arn)
     assert cluster is not None  # validated in spec
     problems: list[Problem] = []
-    sizes = _sizes(spec, problems)
+    sizes = task_sizes(spec, problems)
     scaling = _scaling(spec, prof, problems)
     policy = telemetry_policy(
         spec, prof, today or date.today(), problems,
@@ -191,8 +182,7 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
     collect(problems)
 
     names = _names(spec)
-    collector_mem = sizes.collector.memory
-    limit = collector_mem * 80 // 100
+    mem = collector_memory(sizes.collector.memory)
     secret_arns = sorted({secret_base(a) for a in spec.secrets.values() if ":secretsmanager:" in a}
                          | {secret_base(spec.telemetry.api_key_secret_arn)}
                          | pseudonym_secret(policy, spec.telemetry))
@@ -208,9 +198,10 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
         sizes=sizes,
         collector=Collector(
             image=distribution(spec.telemetry.distribution).image,
-            memory_limit_mib=limit,
-            spike_limit_mib=limit // 4,
-            gomemlimit=f"{limit}MiB",
+            memory_limit_mib=mem.limit_mib,
+            spike_limit_mib=mem.spike_limit_mib,
+            gomemlimit=f"{mem.limit_mib}MiB",
+            queue_size_bytes=mem.queue_size_bytes,
             endpoint=spec.telemetry.endpoint.rstrip("/"),
             api_key_secret_arn=spec.telemetry.api_key_secret_arn,
             api_key_header=spec.telemetry.api_key_header,
@@ -253,27 +244,8 @@ def _names(spec: ServiceSpec) -> Names:
         collector_config_parameter=f"{logs}/otel-collector-config",
         collector_self_config_parameter=f"{logs}/otel-collector-self-config",
         router_config_parameter=f"{logs}/fluent-bit-config",
+        sidecar_exit_rule=shorten(f"{base}-sidecar-exits", EVENT_RULE_NAME_MAX),
     )
-
-
-def _sizes(spec: ServiceSpec, problems: list[Problem]) -> Sizes:
-    """Carve the sidecars out of the task; the app gets the rest."""
-    cpu, memory = spec.cpu, spec.memory
-    router = Size(cpu=32 if cpu <= 512 else 64 if cpu <= 2048 else 128, memory=64)
-    collector = Size(
-        cpu=64 if cpu <= 512 else 128 if cpu <= 2048 else 256,
-        memory=128 if memory <= 2048 else 256 if memory <= 8192 else 512,
-    )
-    app = Size(cpu - router.cpu - collector.cpu, memory - router.memory - collector.memory)
-    if app.memory < MIN_APP_MEMORY:
-        problems.append(Problem(("memory",), memory,
-                                f"the sidecars take {router.memory + collector.memory} MiB, leaving "
-                                f"{app.memory} MiB for the app (need {MIN_APP_MEMORY}); raise memory"))
-    if app.cpu < MIN_APP_CPU:
-        problems.append(Problem(("cpu",), cpu,
-                                f"the sidecars take {router.cpu + collector.cpu} cpu units, leaving "
-                                f"{app.cpu} for the app (need {MIN_APP_CPU}); raise cpu"))
-    return Sizes(task=Size(cpu, memory), app=app, router=router, collector=collector)
 
 
 def _scaling(spec: ServiceSpec, prof: Profile, problems: list[Problem]) -> TaskScaling:

@@ -107,6 +107,22 @@ class LoadBalancer(_Model):
         description="Services whose rules on this listener may match the same requests, on purpose.")
 
 
+class SidecarBudget(_Model):
+    """One sidecar's share of the task; unset values come from the task size (docs/sidecars.md)."""
+
+    memory: int | None = Field(
+        None, ge=64, le=4096,
+        description="MiB: the container's hard limit; the sidecar's buffers and limits derive from it.")
+    cpu: int | None = Field(None, ge=16, le=4096, description="CPU units reserved for the sidecar.")
+
+
+class Sidecars(_Model):
+    """Budgets of the telemetry sidecars; the app gets what is left of the task."""
+
+    collector: SidecarBudget = Field(default_factory=SidecarBudget)
+    log_router: SidecarBudget = Field(default_factory=SidecarBudget)
+
+
 class ServiceSpec(ServiceBase):
     """One ECS Fargate service (web or worker) of one team in one environment."""
 
@@ -121,6 +137,7 @@ class ServiceSpec(ServiceBase):
     health_check_path: str = Field("/health", pattern=r"^/\S*$")
     command: list[str] | None = None
     scaling: Scaling = Field(default_factory=Scaling)
+    sidecars: Sidecars = Field(default_factory=Sidecars)
     network: Network
     load_balancer: LoadBalancer | None = None
     ecs_exec: bool | None = Field(None, description="Default: on outside production.")
