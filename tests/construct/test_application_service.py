@@ -250,3 +250,29 @@ def test_every_ecs_kind_has_a_request_rate_anomaly_alarm(web_stack, worker_stack
     assert expression == "ANOMALY_DETECTION_BAND(messages, 3)"
     assert (metric["metric_name"], metric["namespace"]) == ("NumberOfMessagesSent", "AWS/SQS")
     assert intake["tags"]["severity"] == "warning"
+
+
+@pytest.mark.parametrize("stack", ["web_stack", "worker_stack"])
+def test_sidecars_restart_in_place_and_never_block_the_app(request, stack):
+    synthesized = request.getfixturevalue(stack)
+    c = containers(synthesized)
+    assert {n: d["essential"] for n, d in c.items()} == {
+        "telemetry-init": False, "otel-collector": False, "log_router": True, "app": True}
+    for sidecar in ("otel-collector", "log_router"):
+        assert c[sidecar]["restartPolicy"] == {"enabled": True, "restartAttemptPeriod": 60}
+    assert c["app"]["logConfiguration"]["options"] == {"mode": "non-blocking",
+                                                        "max-buffer-size": "16m"}
+    assert "/api/v1/uptime" in c["log_router"]["healthCheck"]["command"][1]
+    assert c["log_router"]["memoryReservation"] * 2 == c["log_router"]["memory"]
+    # The rule that sees a sidecar exit, and the alarm on it, routed like the other
+    # telemetry-pipeline alarms of the service.
+    rule = one(synthesized, "aws_cloudwatch_event_rule")
+    pattern = json.loads(rule["event_pattern"])
+    assert pattern["detail-type"] == ["ECS Task State Change"]
+    assert pattern["detail"]["group"] == [f"service:{rule['name'].removesuffix('-sidecar-exits')}"]
+    alarms = {a["alarm_name"].rsplit("-", 2)[-2:][0] + "-" + a["alarm_name"].rsplit("-", 1)[-1]: a
+              for a in resources(synthesized, "aws_cloudwatch_metric_alarm")}
+    restarts, router = alarms["sidecar-restarts"], alarms["output-errors"]
+    assert restarts["dimensions"] == {"RuleName": rule["name"]}
+    assert (restarts["namespace"], restarts["metric_name"]) == ("AWS/Events", "MatchedEvents")
+    assert restarts["alarm_actions"] == router["alarm_actions"]

@@ -9,9 +9,10 @@ import yaml
 
 from golden_path import SpecError
 from golden_path.load.service_file import parse_service
-from golden_path.resolve.lambda_ import resolve_function
+from golden_path.resolve.lambda_ import UNZIPPED_LIMIT_BYTES, resolve_function
 from golden_path.resolve.policies import function_role_statements, lambda_trust
 from golden_path.telemetry.distributions import distribution
+from golden_path.telemetry.lambda_layers import catalog
 from golden_path.telemetry.render import render_collector_config
 from mutate import DELETE, set_field
 from pipeline import Record, apply_mask, mask_statements
@@ -259,3 +260,106 @@ def test_layer_without_a_component_is_refused(fn):
     assert isinstance(layer, Distribution)
     assert "redaction" not in layer.components["processors"]
     assert "resourcedetection" not in layer.components["processors"]
+
+
+# ---- Lambda's limits: 5 layers, 250 MB unzipped (docs/lambda-limits.md) ---------------
+
+LAYER = "arn:aws:lambda:eu-west-1:123456789012:layer:pricing-{}:3"
+
+
+def test_every_pinned_layer_has_its_unzipped_size():
+    for name, layer in catalog()["layers"].items():
+        for arch in layer["layer_names"]:
+            size = layer["unzipped_bytes"][arch]
+            assert isinstance(size, int) and 0 < size < UNZIPPED_LIMIT_BYTES, (name, arch)
+        source = layer["size_source"]
+        assert source.startswith(("Measured", "Published")) and "Chosen" in source, name
+
+
+def test_layer_count_at_the_limit_passes(fn):
+    fn["layers"] = [LAYER.format(i) for i in range(3)]
+    f = resolved(fn)
+    assert f.layer_arns == (*fn["layers"], f.layers.language_arn, f.layers.collector_arn)
+
+
+def test_one_layer_over_the_limit_names_the_numbers(fn):
+    fn.update(language="python3.13", handler="app.handler",
+              layers=[LAYER.format(i) for i in range(4)])
+    with pytest.raises(SpecError) as caught:
+        resolved(fn)
+    assert str(caught.value.problems[0]) == (
+        "layers = 6: golden_path adds 2 (collector 0.23.0, python 0.21.0), the function lists 4; "
+        "Lambda allows 5 per function; drop one of your layers")
+
+
+def _room_for_code(fn) -> int:
+    """Bytes left for the code next to golden_path's layers (arm64, Node.js)."""
+    layers = catalog()["layers"]
+    return (UNZIPPED_LIMIT_BYTES - layers["collector"]["unzipped_bytes"][fn["architecture"]]
+            - layers["nodejs"]["unzipped_bytes"][fn["architecture"]])
+
+
+def test_unzipped_size_at_the_limit_passes_one_byte_over_fails(fn):
+    fn["architecture"] = "arm64"
+    fn["code_size_mb"] = _room_for_code(fn) / 2**20
+    resolved(fn)
+    fn["code_size_mb"] = (_room_for_code(fn) + 1) / 2**20
+    with pytest.raises(SpecError) as caught:
+        resolved(fn)
+    assert caught.value.field == "code_size_mb"
+    assert "unzipped size 250 MB (262,144,001 bytes) = code and own layers" in caught.value.hint
+
+
+def test_unzipped_size_over_the_limit_names_the_numbers(fn):
+    fn.update(language="python3.13", handler="app.handler", architecture="x86_64",
+              code_size_mb=200)
+    with pytest.raises(SpecError) as caught:
+        resolved(fn)
+    assert str(caught.value.problems[0]) == (
+        "code_size_mb = 200.0: unzipped size 276.3 MB (289,715,200 bytes) = code and own layers "
+        "200 MB + collector 0.23.0 57.2 MB + python 0.21.0 19.1 MB; Lambda allows 250 MB "
+        "(262,144,000 bytes) for a function's code and all its layers (golden_path's sizes are "
+        "upper estimates, see docs/lambda-limits.md); shrink the package or your layers, or "
+        "deploy a container image (up to 10 GB)")
+
+
+@pytest.mark.parametrize(("layers", "field", "hint"), [
+    (["arn:aws:lambda:us-east-1:123456789012:layer:pricing-deps:3"], "layers[0]",
+     "a layer must be in the function's region (eu-west-1)"),
+    ([LAYER.format("deps"), LAYER.format("deps").replace(":3", ":4")], "layers[1]",
+     "this layer is listed twice (Lambda takes one version of each layer); keep one"),
+])
+def test_team_layer_problems(fn, layers, field, hint):
+    fn["layers"] = layers
+    with pytest.raises(SpecError) as caught:
+        parse_service(fn)
+    assert (caught.value.field, caught.value.hint) == (field, hint)
+
+
+def test_team_layer_is_a_layer_version_arn(fn):
+    fn["layers"] = ["pricing-deps"]
+    with pytest.raises(SpecError) as caught:
+        parse_service(fn)
+    assert caught.value.field == "layers[0]"
+    assert "does not match the pattern" in caught.value.hint
+
+
+def test_team_cannot_add_golden_paths_own_layer(fn):
+    fn["layers"] = ["arn:aws:lambda:eu-west-1:184161586896:layer:opentelemetry-nodejs-0_23_0:1"]
+    with pytest.raises(SpecError) as caught:
+        resolved(fn)
+    assert (caught.value.field, caught.value.hint) == (
+        "layers[0]", "golden_path adds the nodejs 0.23.0 layer itself; remove it")
+
+
+def test_image_functions_are_exempt_and_take_no_layers(fn):
+    fn["code"] = {"image": f"{ACCT}.dkr.ecr.eu-west-1.amazonaws.com/price-api:1.2.3"}
+    del fn["handler"]
+    assert resolved(fn).layer_arns == ()
+    fn.update(layers=[LAYER.format("deps")], code_size_mb=300)
+    with pytest.raises(SpecError) as caught:
+        parse_service(fn)
+    assert [(p.field, p.hint) for p in caught.value.problems] == [
+        ("layers", "an image function cannot have layers; build them into the image"),
+        ("code_size_mb", "the 250 MB limit is for zip functions (an image may be 10 GB); "
+                         "remove code_size_mb")]

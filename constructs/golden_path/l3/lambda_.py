@@ -37,7 +37,7 @@ def build_lambda(self: Construct, fn: ResolvedFunction) -> None:
 
     digest = hashlib.sha256(self.collector_config_text.encode()).hexdigest()
     environment = {**fn.environment, CONFIG_DIGEST_VARIABLE: digest}
-    s3, layers = spec.code.s3, fn.layers
+    s3 = spec.code.s3
     self.function = Function(
         self, "function", name=names.function, role_arn=self.role.role.arn,
         code=Code(s3_bucket=s3.bucket, s3_key=s3.key, s3_version=s3.version) if s3
@@ -48,7 +48,7 @@ def build_lambda(self: Construct, fn: ResolvedFunction) -> None:
         system_log_level=fn.system_log_level,
         # A new config digest makes new instances, which read the new config.
         environment=environment,
-        layers=[layers.language_arn, layers.collector_arn] if layers else [],
+        layers=list(fn.layer_arns),
         reserved_concurrency=spec.reserved_concurrency,
         subnet_ids=list(spec.vpc.subnet_ids) if spec.vpc else None,
         security_group_ids=list(spec.vpc.security_group_ids) if spec.vpc else None,

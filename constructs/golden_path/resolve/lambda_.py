@@ -31,6 +31,11 @@ QUEUE_NAME_MAX = 80
 RULE_NAME_MAX = 64
 #: Lambda refuses a function whose environment variables exceed 4 KB in total.
 ENVIRONMENT_LIMIT = 4096
+#: Lambda's limits for a zip function: layers per function, and the code plus all its layers
+#: unzipped (262,144,000 bytes; Lambda's "MB" is 1,048,576 bytes). See docs/lambda-limits.md.
+MAX_LAYERS = 5
+UNZIPPED_LIMIT_BYTES = 262_144_000
+MB = 1_048_576
 #: The config digest the construct adds (so a config change reaches new instances).
 CONFIG_DIGEST_VARIABLE = "OTELCOL_CONFIG_SHA256"
 #: Lambda's application log levels, by our log floor.
@@ -102,6 +107,13 @@ class ResolvedFunction:
         return self.names.function
 
     @property
+    def layer_arns(self) -> tuple[str, ...]:
+        """Every layer the function gets, in order: the team's, then golden_path's."""
+        if self.layers is None:
+            return ()
+        return (*self.spec.layers, self.layers.language_arn, self.layers.collector_arn)
+
+    @property
     def config_uri(self) -> str:
         c = self.collector
         return f"s3://{c.config_bucket}.s3.{self.region}.amazonaws.com/{self.names.config_key}"
@@ -140,6 +152,8 @@ def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFun
                                     f"{exc} for {spec.architecture} in {spec.region}; choose a "
                                     "runtime and region the catalog lists "
                                     "(telemetry/lambda_layers.yaml)"))
+    if layers is not None:
+        problems.extend(_limit_problems(spec, layers))
     names = _names(spec)
     t = spec.telemetry
     collector = LambdaCollector(endpoint=t.endpoint.rstrip("/"),
@@ -223,3 +237,44 @@ def _environment(fn: ResolvedFunction, problems: list[Problem]) -> dict[str, str
                                 f"Lambda allows {ENVIRONMENT_LIMIT} bytes of environment "
                                 "variables in total; move large values to SSM or S3"))
     return env
+
+
+def _limit_problems(spec: LambdaSpec, layers: LayerChoice) -> list[Problem]:
+    """Lambda's layer count and unzipped size, golden_path's layers included."""
+    problems: list[Problem] = []
+    ours = [label for label, _ in layers.unzipped_bytes]
+    count = len(ours) + len(spec.layers)
+    if count > MAX_LAYERS:
+        over = count - MAX_LAYERS
+        problems.append(Problem(
+            ("layers",), count,
+            f"golden_path adds {len(ours)} ({', '.join(ours)}), the function lists "
+            f"{len(spec.layers)}; Lambda allows {MAX_LAYERS} per function; drop "
+            f"{'one' if over == 1 else over} of your layers"))
+    # Lambda refuses two versions of one layer; ours are (collector, language) in that order.
+    ours_by_name = {layers.collector_arn.rsplit(":", 1)[0]: ours[0],
+                    layers.language_arn.rsplit(":", 1)[0]: ours[1]}
+    for i, arn in enumerate(spec.layers):
+        label = ours_by_name.get(arn.rsplit(":", 1)[0])
+        if label is not None:
+            problems.append(Problem(("layers", i), arn,
+                                    f"golden_path adds the {label} layer itself; remove it"))
+    code = round(spec.code_size_mb * MB) if spec.code_size_mb is not None else 0
+    total = code + sum(size for _, size in layers.unzipped_bytes)
+    if total > UNZIPPED_LIMIT_BYTES:
+        parts = [f"{label} {_mb(size)} MB" for label, size in layers.unzipped_bytes]
+        if spec.code_size_mb is not None:
+            parts.insert(0, f"code and own layers {_mb(code)} MB")
+        problems.append(Problem(
+            ("code_size_mb",) if spec.code_size_mb is not None else ("layers",),
+            spec.code_size_mb if spec.code_size_mb is not None else spec.layers,
+            f"unzipped size {_mb(total)} MB ({total:,} bytes) = {' + '.join(parts)}; Lambda "
+            f"allows {_mb(UNZIPPED_LIMIT_BYTES)} MB ({UNZIPPED_LIMIT_BYTES:,} bytes) for a "
+            "function's code and all its layers (golden_path's sizes are upper estimates, see "
+            "docs/lambda-limits.md); shrink the package or your layers, or deploy a container "
+            "image (up to 10 GB)"))
+    return problems
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:.1f}".removesuffix(".0")

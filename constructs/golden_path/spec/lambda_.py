@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -22,6 +22,11 @@ HANDLER_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
                         r"(::[A-Za-z_$][A-Za-z0-9_$]*)?$"),
              "package.Class::method, e.g. 'com.example.Handler::handleRequest'"),
 }
+
+
+#: A layer version ARN, e.g. arn:aws:lambda:eu-west-1:123456789012:layer:pricing-deps:7.
+LAYER_ARN = (r"^arn:aws[a-z-]*:lambda:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:layer:"
+             r"[A-Za-z0-9_-]{1,140}:[1-9]\d*$")
 
 
 def language_family(language: str) -> str:
@@ -103,6 +108,17 @@ class LambdaSpec(ServiceBase):
     language: LanguageRuntime
     handler: str | None = Field(None, description="Required for code in S3.")
     code: LambdaCode
+    code_size_mb: float | None = Field(
+        None, gt=0,
+        description="Unzipped size of the code package plus your own `layers`, in MB as "
+                    "Lambda counts them (1 MB = 1,048,576 bytes). Checked with golden_path's "
+                    "layers against Lambda's 250 MB per function (docs/lambda-limits.md). "
+                    "Unset: only golden_path's layers are counted. Not for image functions.")
+    layers: list[Annotated[str, Field(pattern=LAYER_ARN)]] = Field(
+        default_factory=list,
+        description="Your own Lambda layers (version ARNs, in the function's region), besides "
+                    "the two OpenTelemetry layers golden_path adds: at most 5 in all. Not for "
+                    "image functions.")
     architecture: Literal["x86_64", "arm64"] = "arm64"
     memory: int = Field(256, ge=128, le=10240, description="MiB.")
     timeout: int = Field(10, ge=1, le=900, description="Seconds.")
@@ -128,6 +144,7 @@ class LambdaSpec(ServiceBase):
         elif self.handler is not None:
             add(Problem(("handler",), self.handler,
                         "an image function takes its handler from the image (CMD); remove it"))
+        problems.extend(self._layer_problems())
         http = self.triggers.http
         if http is not None:
             if (http.api is None) == (http.function_url is None):
@@ -171,3 +188,26 @@ class LambdaSpec(ServiceBase):
                         "remove telemetry.distribution"))
         return problems
 
+    def _layer_problems(self) -> list[Problem]:
+        """The team's own layers and declared size (the limits are checked in resolve)."""
+        problems: list[Problem] = []
+        if self.code.image is not None:
+            if self.layers:
+                problems.append(Problem(("layers",), self.layers, "an image function cannot "
+                                        "have layers; build them into the image"))
+            if self.code_size_mb is not None:
+                problems.append(Problem(("code_size_mb",), self.code_size_mb,
+                                        "the 250 MB limit is for zip functions (an image may "
+                                        "be 10 GB); remove code_size_mb"))
+            return problems
+        seen: set[str] = set()
+        for i, arn in enumerate(self.layers):
+            region, name = arn.split(":")[3], arn.rsplit(":", 1)[0]
+            if region != self.region:
+                problems.append(Problem(("layers", i), arn, f"a layer must be in the function's "
+                                        f"region ({self.region})"))
+            if name in seen:
+                problems.append(Problem(("layers", i), arn, "this layer is listed twice (Lambda "
+                                        "takes one version of each layer); keep one"))
+            seen.add(name)
+        return problems

@@ -14,6 +14,9 @@ class LayerChoice:
     collector_arn: str
     language_arn: str
     exec_wrapper: str
+    #: What each layer adds unzipped to Lambda's 250 MB: ("collector 0.23.0", bytes), then the
+    #: language layer; upper estimates from the catalog (see each layer's size_source).
+    unzipped_bytes: tuple[tuple[str, int], ...] = ()
 
 
 class LayerUnavailable(LookupError):
@@ -44,4 +47,7 @@ def layers_for(language: str, family: str, arch: str, region: str) -> LayerChoic
         collector_arn=_arn(layers["collector"], arch, region, "collector"),
         language_arn=_arn(lang, arch, region, family),
         exec_wrapper=lang["exec_wrapper"],
+        unzipped_bytes=((f"collector {layers['collector']['version']}",
+                         layers["collector"]["unzipped_bytes"][arch]),
+                        (f"{family} {lang['version']}", lang["unzipped_bytes"][arch])),
     )
