@@ -87,7 +87,8 @@ def test_existing_notify_topic_is_used(fn, teams):
 
 # ---- defaults per kind ------------------------------------------------------------------
 
-PIPELINE = ("collector-export-failures", "collector-queue-near-capacity", "router-output-errors")
+PIPELINE = ("collector-export-failures", "collector-queue-near-capacity", "collector-refusing-data",
+            "router-output-errors")
 
 
 def test_telemetry_pipeline_defaults(web):
@@ -108,7 +109,7 @@ def test_self_metric_names_match_the_collector_config(web):
 
     svc = resolve(parse_service(web))
     config = yaml.safe_load(render_self_metrics_config(svc))
-    produced = {t["new_name"] for t in config["processors"]["metricstransform/self"]["transforms"]}
+    produced = {t["new_name"] for t in config["processors"]["metrics_transform/self"]["transforms"]}
     watched = set()
     for a in resolve_alarms(svc, None):
         d = a.definition

@@ -238,3 +238,25 @@ def test_sidecars_that_do_not_fit_are_refused_with_the_numbers(web):
     (problem,) = err.value.problems
     assert problem.path == ("sidecars", "log_router", "cpu")
     assert "64 (collector) + 160 (log router) = 224 cpu units of the task's 256" in problem.hint
+
+
+def test_pseudonym_key_volume_is_shared_by_init_and_collector_only(web):
+    web["telemetry"]["pseudonym_key_secret_arn"] = (
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pseudonym-key-AbCdEf")
+    svc, c, _ = build(web)
+    mounts = {name: [m for m in d.get("mountPoints", []) if m["sourceVolume"] == "pseudonym-key"]
+              for name, d in c.items()}
+    assert mounts == {
+        "telemetry-init": [{"sourceVolume": "pseudonym-key",
+                            "containerPath": "/opt/golden-path-key"}],
+        "otel-collector": [{"sourceVolume": "pseudonym-key",
+                            "containerPath": "/opt/golden-path-key", "readOnly": True}],
+        "log_router": [], "app": []}
+    assert "pseudonym-key" in volumes(svc)
+    # Only the init container gets the secret; the collector reads the derived file.
+    assert [s["name"] for s in c["telemetry-init"]["secrets"]] == [
+        "FLUENT_BIT_CONFIG", "PSEUDONYM_KEY"]
+    assert "PSEUDONYM_KEY" not in {s["name"] for s in c["otel-collector"]["secrets"]}
+    errors = register_task_definition_errors(list(c.values()), cpu=svc.sizes.task.cpu,
+                                             memory=svc.sizes.task.memory, volumes=volumes(svc))
+    assert errors == ""

@@ -245,7 +245,7 @@ def test_layer_pipelines_sample_and_mask_like_ecs(layer_config):
 
 
 def test_layer_reads_the_key_from_secrets_manager(layer_config):
-    headers = layer_config["exporters"]["otlphttp/vendor"]["headers"]
+    headers = layer_config["exporters"]["otlp_http/vendor"]["headers"]
     assert headers == {"api-key": "${secretsmanager:arn:aws:secretsmanager:eu-west-1:"
                                   f"{ACCT}:secret:otlp-key-AbCdEf}}"}
     assert "extensions" not in layer_config  # the layer has no health_check

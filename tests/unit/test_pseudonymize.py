@@ -3,6 +3,9 @@ from the rendered configs and run on sample records in Python."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,12 +14,20 @@ import yaml
 from conftest import ACCOUNT
 from golden_path import SpecError, resolve
 from golden_path.load.service_file import parse_service
+from golden_path.resolve.containers import telemetry_init_container
 from golden_path.resolve.lambda_ import resolve_function
-from golden_path.telemetry.render import render_collector_config, render_self_metrics_config
-from pipeline import Record, apply_mask, apply_pseudonyms, mask_statements, pseudonym_statements
+from golden_path.telemetry.render import (
+    PSEUDONYM_KEY_FILE,
+    merge_configs,
+    render_collector_config,
+    render_router_config,
+    render_self_metrics_config,
+)
+from pipeline import Record, apply_pseudonyms, mask, pseudonym_statements
 
 KEY_ARN = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:observability/pseudonym-key-AbCdEf"
-ECS_REF = "${env:PSEUDONYM_KEY}"
+ECS_REF = "${file:" + PSEUDONYM_KEY_FILE + "}"
+LAMBDA_REF = "${secretsmanager:" + KEY_ARN + "}"
 
 
 def hashed(spec: dict, **telemetry):
@@ -26,9 +37,10 @@ def hashed(spec: dict, **telemetry):
 
 
 def ecs_configs(svc) -> tuple[dict, dict]:
-    """(the main collector config, the second file that defines the pseudonym processor)."""
-    return (yaml.safe_load(render_collector_config(svc)),
-            yaml.safe_load(render_self_metrics_config(svc)))
+    """(the collector's config as it runs: both files merged, the second file alone, which
+    defines the pseudonym processor)."""
+    second = yaml.safe_load(render_self_metrics_config(svc))
+    return merge_configs(yaml.safe_load(render_collector_config(svc)), second), second
 
 
 SPAN = Record(attributes={"enduser.id": "customer-48213", "client.address": "203.0.113.7",
@@ -38,10 +50,11 @@ SPAN = Record(attributes={"enduser.id": "customer-48213", "client.address": "203
 def test_same_client_same_pseudonym_other_key_other_pseudonym(web):
     svc = hashed(web)
     main, second = ecs_configs(svc)
-    for pipeline in ("traces/errors", "traces/sampled", "logs"):
+    for pipeline, masking in (("traces/errors", "transform/mask"),
+                              ("traces/sampled", "transform/mask"), ("logs", "transform/mask_logs")):
         processors = main["service"]["pipelines"][pipeline]["processors"]
-        assert processors.index("transform/pseudonymize") + 1 == processors.index("transform/mask")
-    for context in ("span", "log"):
+        assert processors.index("transform/pseudonymize") + 1 == processors.index(masking)
+    for context, signal in (("span", "traces"), ("log", "logs")):
         statements = pseudonym_statements(second, context)
         assert len(statements) == 2 and all(ECS_REF in st for st in statements)
         first = apply_pseudonyms(statements, SPAN, {ECS_REF: "k1"}).attributes
@@ -53,7 +66,7 @@ def test_same_client_same_pseudonym_other_key_other_pseudonym(web):
         assert len(first["enduser.id"]) == 64 and first["enduser.id"] != SPAN.attributes["enduser.id"]
         assert first["http.route"] == "/orders/{id}"
         # Then masking: the pseudonym stays; e-mail addresses are still deleted.
-        masked = apply_mask(mask_statements(main, context), Record(attributes=first)).attributes
+        masked = mask(main, signal, Record(attributes=first)).attributes
         assert masked["enduser.id"] == first["enduser.id"] and "user.email" not in masked
         assert "customer-48213" not in str(masked) and "203.0.113.7" not in str(masked)
 
@@ -62,9 +75,63 @@ def test_the_key_is_a_reference_never_a_value(web):
     svc = hashed(web)
     text = render_self_metrics_config(svc)
     # One '$': the collector expands it at start (a doubled '$$' would hash a constant).
-    assert f'["{ECS_REF}", attributes' in text and "$${env:PSEUDONYM_KEY}" not in text
+    assert f'["{ECS_REF}", attributes' in text and "$${file:" not in text
     assert svc.collector.pseudonym_key_secret_arn == KEY_ARN
+    # The execution role still reads the secret: ECS injects it into telemetry-init.
     assert KEY_ARN.rsplit("-", 1)[0].rsplit(":", 1)[0] in {a.rsplit(":", 1)[0] for a in svc.secret_arns}
+    init = telemetry_init_container(svc, render_router_config(svc))
+    assert {"name": "PSEUDONYM_KEY", "valueFrom": KEY_ARN} in init["secrets"]
+    assert "${" not in init["command"][2]  # Terraform would read it as an interpolation
+
+
+def derive_key(svc, secret: str | None, tmp_path: Path) -> subprocess.CompletedProcess:
+    """Run telemetry-init's key derivation (its script after the Fluent Bit part) in a
+    POSIX shell, writing into ``tmp_path`` instead of the shared volume."""
+    script = telemetry_init_container(svc, render_router_config(svc))["command"][2]
+    derivation = script[script.index("k=$("):].replace(PSEUDONYM_KEY_FILE, str(tmp_path / "key.yaml"))
+    env = {"PATH": os.environ["PATH"]}
+    if secret is not None:
+        env["PSEUDONYM_KEY"] = secret
+    return subprocess.run(["sh", "-c", derivation], env=env, capture_output=True, text=True,
+                          check=False)
+
+
+@pytest.mark.parametrize("secret", [
+    "k1", 'a"quote', "back\\slash", '{"pseudonym_key": "s3cr3t", "rotated": "2026-11-01"}',
+    "line\nbreak $HOME ${env:X}", "0123456789",
+])
+def test_any_secret_becomes_a_hex_key_the_ottl_literal_holds(web, fn, secret, tmp_path):
+    svc = hashed(web)
+    assert derive_key(svc, secret, tmp_path).returncode == 0
+    written = tmp_path / "key.yaml"
+    # The file provider parses the file as YAML: a quoted string, 64 hex characters, even
+    # for a secret of digits only (unquoted, YAML could read it as a number).
+    hex_key = yaml.safe_load(written.read_text())
+    assert hex_key == hashlib.sha256(secret.encode()).hexdigest()
+    assert oct(written.stat().st_mode & 0o777) == "0o400"
+    _, second = ecs_configs(svc)
+    ecs = apply_pseudonyms(pseudonym_statements(second, "span"), SPAN, {ECS_REF: hex_key})
+    # Lambda hashes the raw secret in OTTL: the same pseudonym, when the literal can hold it.
+    lam = yaml.safe_load(render_collector_config(hashed(fn)))
+    lambda_statements = pseudonym_statements(lam, "span")
+    if '"' in secret or "\\" in secret:
+        with pytest.raises(AssertionError, match="breaks the OTTL literal"):
+            apply_pseudonyms(lambda_statements, SPAN, {LAMBDA_REF: secret})
+    else:
+        assert apply_pseudonyms(lambda_statements, SPAN, {LAMBDA_REF: secret}) == ecs
+
+
+@pytest.mark.parametrize("secret", [None, ""])
+def test_no_secret_no_key_file_the_task_does_not_start(web, secret, tmp_path):
+    done = derive_key(hashed(web), secret, tmp_path)
+    assert done.returncode != 0 and not (tmp_path / "key.yaml").exists()
+
+
+def test_without_pseudonyms_telemetry_init_gets_no_secret(web):
+    svc = resolve(parse_service(web))
+    init = telemetry_init_container(svc, render_router_config(svc))
+    assert [s["name"] for s in init["secrets"]] == ["FLUENT_BIT_CONFIG"]
+    assert "sha256sum" not in init["command"][2]
 
 
 def test_team_keys_are_pseudonymized_too(web):
@@ -81,7 +148,7 @@ def test_without_a_key_client_identity_is_deleted(web):
     main, second = ecs_configs(svc)
     assert svc.telemetry.pseudonymize == "delete"
     assert "transform/pseudonymize" not in second.get("processors", {})
-    kept = apply_mask(mask_statements(main, "span"), SPAN).attributes
+    kept = mask(main, "traces", SPAN).attributes
     assert kept == {"http.route": "/orders/{id}"}
 
 
@@ -127,9 +194,9 @@ def test_adot_cannot_hash_and_offers_deletion(web):
 def test_lambda_layer_reads_the_key_from_secrets_manager(fn):
     svc = hashed(fn)
     config = yaml.safe_load(render_collector_config(svc))
-    ref = "${secretsmanager:" + KEY_ARN + "}"
+    ref = LAMBDA_REF
     statements = pseudonym_statements(config, "span")
-    assert all(ref in st for st in statements)
+    assert all(f'SHA256("{ref}")' in st for st in statements)
     out = apply_pseudonyms(statements, SPAN, {ref: "k1"}).attributes
     assert out["enduser.id"] == apply_pseudonyms(statements, SPAN, {ref: "k1"}).attributes[
         "enduser.id"] != "customer-48213"

@@ -83,6 +83,24 @@ def test_telemetry_changes_in_the_collector_config():
                      "masking-removed": "1 masking statement(s) removed: m2"}
 
 
+def test_telemetry_changes_in_the_0_159_shapes():
+    """log_conditions (log.-prefixed) and log masking in transform/mask_logs, as rendered
+    since collector 0.159, are read like the old shapes."""
+    def config(conditions, body_keys):
+        return json.dumps({"processors": {
+            "filter/noise": {"log_conditions": conditions},
+            "transform/mask_logs": {"log_statements": [{"context": "log", "statements": [
+                f'delete_matching_keys(body, "(?i)^({body_keys})$$") where IsMap(body)']}]}}})
+
+    base = stack(aws_ssm_parameter__c={"name": "/x/otel-collector-self-config",
+                                       "value": config(['IsMatch(log.body, "a")'], "password|pin")})
+    head = stack(aws_ssm_parameter__c={"name": "/x/otel-collector-self-config",
+                                       "value": config([], "password")})
+    found = {f.rule: f.detail for f in findings(diff_synth(base, head))}
+    assert set(found) == {"log-filters-changed", "masking-removed"}
+    assert "pin" in found["masking-removed"]
+
+
 REGISTRY = "444455556666.dkr.ecr.eu-west-1.amazonaws.com"
 
 

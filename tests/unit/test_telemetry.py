@@ -9,21 +9,31 @@ import yaml
 
 from golden_path import ServiceSpec, SpecError, resolve
 from golden_path.telemetry.distributions import distribution, distributions
-from golden_path.telemetry.render import render_collector_config, render_router_config
+from golden_path.telemetry.policy import effective_sampling_percent, sampling_buckets
+from golden_path.telemetry.render import (
+    merge_configs,
+    render_collector_config,
+    render_router_config,
+    render_self_metrics_config,
+)
 from pipeline import (
+    Event,
     Record,
-    apply_mask,
     collector_drops_log,
+    collector_drops_span,
     fluent_bit_keeps,
-    mask_statements,
+    mask,
 )
 
 TODAY = date(2026, 11, 25)
 
 
 def rendered(spec: dict, today: date = TODAY):
+    """(service, the collector's config as it runs: both files merged, Fluent Bit config)."""
     svc = resolve(ServiceSpec.parse(spec), today=today)
-    return svc, yaml.safe_load(render_collector_config(svc)), render_router_config(svc)
+    config = merge_configs(yaml.safe_load(render_collector_config(svc)),
+                           yaml.safe_load(render_self_metrics_config(svc)))
+    return svc, config, render_router_config(svc)
 
 
 def in_env(spec: dict, env: str) -> dict:
@@ -48,23 +58,45 @@ def test_sampling_floor_and_batching_by_environment(web, env, percent, floor, ba
     assert config["processors"]["batch"]["send_batch_size"] == batch
 
 
+@pytest.mark.parametrize(("percent", "buckets"), [
+    (100, 16384), (25, 4096), (10, 1638), (1, 163), (0.1, 16), (0.01, 1), (0.0062, 1),
+    (0.0061, 0), (0.09765625, 16),
+])
+def test_sampling_keeps_whole_hash_buckets(percent, buckets):
+    # probabilistic_sampler: uint32(float32(pct) * 163.84) of 16,384 buckets (sampler_mode.go).
+    assert sampling_buckets(percent) == buckets
+    assert effective_sampling_percent(percent) == 100 * buckets / 16384
+
+
+def test_a_share_below_one_bucket_is_refused(web):
+    in_env(web, "production")["telemetry"]["incident"] = {
+        "sampling_percent": 0.005, "reason": "INC-9", "expires": "2026-11-27"}
+    with pytest.raises(SpecError) as caught:
+        rendered(web)
+    assert caught.value.field == "telemetry.sampling_percent"
+    assert "would keep no trace" in caught.value.hint
+
+
 def test_processor_order_in_every_pipeline(web):
     _, config, _ = rendered(web)
     pipelines = config["service"]["pipelines"]
-    head = ["memory_limiter", "resourcedetection", "resource", "filter/noise", "transform/mask"]
+    head = ["memory_limiter", "resource_detection", "resource", "filter/noise"]
     assert pipelines["traces/sampled"]["processors"] == [
-        *head, "filter/no_errors", "probabilistic_sampler", "batch"]
-    assert pipelines["traces/errors"]["processors"] == [*head, "filter/errors_only", "batch"]
-    assert pipelines["logs"]["processors"] == [*head, "batch"]
+        *head, "transform/mask", "filter/no_errors", "probabilistic_sampler", "batch"]
+    assert pipelines["traces/errors"]["processors"] == [
+        *head, "transform/mask", "filter/errors_only", "batch"]
+    assert pipelines["logs"]["processors"] == [*head, "transform/mask_logs", "batch"]
     assert pipelines["metrics"]["processors"] == [
-        "memory_limiter", "resourcedetection", "resource", "batch"]
+        "memory_limiter", "resource_detection", "resource", "batch"]
 
 
 def test_errors_are_kept_outside_the_sampler(web):
     _, config, _ = rendered(in_env(web, "production"))
-    p = config["processors"]
-    assert p["filter/errors_only"]["traces"]["span"] == ["status.code != STATUS_CODE_ERROR"]
-    assert p["filter/no_errors"]["traces"]["span"] == ["status.code == STATUS_CODE_ERROR"]
+    for status, errors_only, no_errors in [("STATUS_CODE_ERROR", False, True),
+                                           ("STATUS_CODE_OK", True, False),
+                                           ("STATUS_CODE_UNSET", True, False)]:
+        assert collector_drops_span(config, "filter/errors_only", {}, status) is errors_only
+        assert collector_drops_span(config, "filter/no_errors", {}, status) is no_errors
     assert "probabilistic_sampler" not in config["service"]["pipelines"]["traces/errors"][
         "processors"]
 
@@ -81,14 +113,15 @@ def test_resource_attributes(web):
     assert attrs == {"service.name": "billing-api", "service.version": "1.4.2",
                      "deployment.environment.name": "staging", "team": "payments",
                      "cloud.platform": "aws_ecs", "aws.ecs.launchtype": "fargate"}
-    assert config["processors"]["resourcedetection"]["detectors"] == ["env", "ecs"]
+    assert config["processors"]["resource_detection"]["detectors"] == ["env", "ecs"]
 
 
 def test_exporter_queue_and_retry(web):
     _, config, _ = rendered(in_env(web, "production"))
-    exporter = config["exporters"]["otlphttp/vendor"]
-    assert exporter["sending_queue"] == {"enabled": True, "num_consumers": 4, "queue_size": 1000}
-    assert exporter["retry_on_failure"]["enabled"] is True
+    exporter = config["exporters"]["otlp_http/vendor"]
+    assert exporter["sending_queue"]["sizer"] == "bytes"
+    assert exporter["retry_on_failure"] == {"enabled": True, "initial_interval": "5s",
+                                            "max_interval": "30s", "max_elapsed_time": "300s"}
     assert config["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"][
         "prometheus"] == {"host": "localhost", "port": 8888}
 
@@ -189,7 +222,7 @@ BODIES = [
 @pytest.mark.parametrize(("body", "expected"), BODIES, ids=[b[0][:30] for b in BODIES])
 def test_log_body_masking(web, body, expected):
     _, config, _ = rendered(web)
-    assert apply_mask(mask_statements(config, "log"), Record(body=body)).body == expected
+    assert mask(config, "logs", Record(body=body)).body == expected
 
 
 def test_attribute_masking_by_key_and_by_value(web):
@@ -202,7 +235,7 @@ def test_attribute_masking_by_key_and_by_value(web):
         "db.statement": "SELECT * FROM users WHERE email = 'a.b@example.org'",
         "http.route": "/orders/{id}",
     })
-    masked = apply_mask(mask_statements(config, "span"), span).attributes
+    masked = mask(config, "traces", span).attributes
     assert masked == {
         "url.full": "https://shop.example.com/cb?token=****&x=1",
         "db.statement": "SELECT * FROM users WHERE email = '****@****'",
@@ -214,14 +247,80 @@ def test_sensitive_keys_match_exactly_and_ignore_case(web):
     _, config, _ = rendered(web)
     record = Record(attributes={"Password": "x", "password_hint": "kept", "token": "x",
                                 "Cookie": "x", "user.email": "x", "user.id": "7"})
-    kept = apply_mask(mask_statements(config, "log"), record).attributes
+    kept = mask(config, "logs", record).attributes
     assert kept == {"password_hint": "kept", "user.id": "7"}
+
+
+def _lambda_config(fn) -> dict:
+    from golden_path.load.service_file import parse_service
+    from golden_path.resolve.lambda_ import resolve_function
+
+    return yaml.safe_load(render_collector_config(resolve_function(parse_service(fn))))
+
+
+@pytest.mark.parametrize("runtime", ["ecs", "lambda"])
+def test_span_events_resources_and_names_are_masked(web, fn, runtime):
+    config = rendered(web)[1] if runtime == "ecs" else _lambda_config(fn)
+    span = Record(
+        name="GET /users/jane@example.com",
+        attributes={"http.route": "/users/{id}"},
+        resource={"service.name": "billing-api", "host.owner": "ops@example.com",
+                  "token": "abc", "process.command_line": "app --password=hunter2"},
+        events=[Event("exception", {"exception.type": "ValueError",
+                                    "exception.message": "bad card 4111 1111 1111 1111 for a@b.io",
+                                    "authorization": "Bearer xyz"}),
+                Event("login jane@example.com", {"ok": True})],
+    )
+    out = mask(config, "traces", span)
+    assert out.name == "GET /users/****@****"
+    assert out.resource == {"service.name": "billing-api", "host.owner": "****@****",
+                            "process.command_line": "app --password=****"}
+    assert out.events[0].attributes == {"exception.type": "ValueError",
+                                        "exception.message": "bad card **** for ****@****"}
+    assert out.events[1].name == "login ****@****"
+    assert out.events[1].attributes == {"ok": True}  # non-strings are left alone
+    assert out.attributes == {"http.route": "/users/{id}"}
+
+
+@pytest.mark.parametrize("runtime", ["ecs", "lambda"])
+def test_map_bodies_and_log_resources_are_masked(web, fn, runtime):
+    config = rendered(web)[1] if runtime == "ecs" else _lambda_config(fn)
+    # A Fluent Bit record without a `message` key reaches the collector as a map body.
+    record = Record(
+        body={"level": "warn", "msg": "login for jane@example.com", "password": "hunter2",
+              "Authorization": "Bearer abc", "dsn": "postgres://app:s3cr3t@db:5432/x",
+              "count": 3, "request": {"headers": {"cookie": "sid=1"}, "email": "deep@example.com"}},
+        attributes={"log.file.path": "/var/log/app.log", "user.email": "x@example.com"},
+        resource={"aws.ecs.task.arn": "arn:aws:ecs:eu-west-1:1:task/x", "cookie": "y",
+                  "owner": "ops@example.com"},
+    )
+    out = mask(config, "logs", record)
+    assert out.body == {"level": "warn", "msg": "login for ****@****",
+                        "dsn": "postgres://app:****@db:5432/x", "count": 3,
+                        # OTTL does not recurse: nested values stay as they are (documented).
+                        "request": {"headers": {"cookie": "sid=1"}, "email": "deep@example.com"}}
+    assert out.attributes == {"log.file.path": "/var/log/app.log"}
+    assert out.resource == {"aws.ecs.task.arn": "arn:aws:ecs:eu-west-1:1:task/x",
+                            "owner": "****@****"}
+    # String bodies as before.
+    assert mask(config, "logs", Record(body="password=hunter2 for a@b.io")).body == \
+        "password=**** for ****@****"
+
+
+def test_replay_refuses_statement_shapes_it_does_not_know(web):
+    from pipeline import apply_mask
+
+    with pytest.raises(AssertionError, match="not understood"):
+        apply_mask([("log", ['flatten(body) where IsMap(body)'])], Record(body={"a": {"b": 1}}))
+    with pytest.raises(AssertionError, match="not understood"):
+        apply_mask([("span", ['replace_pattern(body, "a", "b") where IsString(body)'])], Record())
 
 
 def test_keys_only_masking_uses_the_attributes_processor(web):
     web["telemetry"]["masking"] = "keys_only"
     _, config, _ = rendered(web)
     assert "transform/mask" not in config["processors"]
+    assert "transform/mask_logs" not in config["processors"]
     (action,) = config["processors"]["attributes/mask"]["actions"]
     assert action["action"] == "delete"
     assert action["pattern"].startswith("(?i)^(password|passwd|secret|")
@@ -289,11 +388,15 @@ def test_router_keeps_trace_ids_for_correlation(web):
 
 def test_health_check_spans_dropped(web, worker):
     _, config, _ = rendered(web)
-    spans = config["processors"]["filter/noise"]["traces"]["span"]
-    assert spans[0] == ('attributes["url.path"] == "/healthz" or '
-                        'attributes["http.target"] == "/healthz"')
+    spans = config["processors"]["filter/noise"]["trace_conditions"]
+    assert spans[0] == ('span.attributes["url.path"] == "/healthz" or '
+                        'span.attributes["http.target"] == "/healthz"')
+    for attributes, dropped in [({"url.path": "/healthz"}, True), ({"http.target": "/healthz"}, True),
+                                ({"user_agent.original": "ELB-HealthChecker/2.0"}, True),
+                                ({"url.path": "/healthz/deep"}, False), ({"url.path": "/orders"}, False)]:
+        assert collector_drops_span(config, "filter/noise", attributes) is dropped
     _, config, _ = rendered(worker)
-    assert "traces" not in config["processors"]["filter/noise"]
+    assert "trace_conditions" not in config["processors"]["filter/noise"]
 
 
 # ---- distributions --------------------------------------------------------------------------
@@ -355,6 +458,15 @@ def test_oversized_config_is_a_spec_error(web):
         rendered(web)
     assert caught.value.field == "telemetry.drop_patterns"
     assert "SSM parameter holds at most 8192" in caught.value.hint
+
+
+def test_oversized_second_file_names_mask_keys(web):
+    # The log masking lives in the second file, where each key is written twice.
+    web["telemetry"]["mask_keys"] = [f"app.customer.field_{i:02d}" for i in range(40)]
+    with pytest.raises(SpecError) as caught:
+        rendered(web)
+    assert (caught.value.field, caught.value.value) == ("telemetry.mask_keys", "40 keys")
+    assert "collector self-metrics config" in caught.value.hint
 
 
 def _assert_configs(spec, snapshot):

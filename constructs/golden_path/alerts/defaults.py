@@ -168,12 +168,24 @@ def telemetry_pipeline_defaults(spec) -> list[AlarmDef]:
                           "logs": m("ExporterSendFailedLogRecords", "Sum")},
                  missing_reason="counters only report when something failed"),
         AlarmDef("collector-queue-near-capacity", "warning",
-                 "The exporter's sending queue is over 80 % full (the vendor is slow or down)",
+                 "The exporter's sending queue is over 80 % full, in bytes (the vendor is slow "
+                 "or down)",
                  "GreaterThanThreshold", 80, 3, 3, "notBreaching",
                  expression="IF(capacity > 0, 100 * size / capacity, 0)",
                  metrics={"size": m("ExporterQueueSize", "Maximum"),
                           "capacity": m("ExporterQueueCapacity", "Maximum")},
                  missing_reason="an idle collector may not report"),
+        # memory_limiter refusing data: the queue is full and the limit reached, or the
+        # collector is too small for the traffic; the app's SDK loses what is refused.
+        AlarmDef("collector-refusing-data", "warning",
+                 "The collector refuses the app's telemetry (memory limit reached: the vendor "
+                 "is slow or down, or the collector is too small)",
+                 "GreaterThanThreshold", 0, 3, 2, "notBreaching",
+                 expression="FILL(spans, 0) + FILL(points, 0) + FILL(logs, 0)",
+                 metrics={"spans": m("ReceiverRefusedSpans", "Sum"),
+                          "points": m("ReceiverRefusedMetricPoints", "Sum"),
+                          "logs": m("ReceiverRefusedLogRecords", "Sum")},
+                 missing_reason="counters only report when something was refused"),
         AlarmDef("router-output-errors", "warning",
                  "Fluent Bit fails to hand logs to the collector",
                  "GreaterThanThreshold", 0, 3, 2, "notBreaching",

@@ -38,6 +38,8 @@ from ..telemetry.render import (
     FLUENT_BIT_BUFFER_PATH,
     PARSERS_FILE,
     PARSERS_TEXT,
+    PSEUDONYM_KEY_FILE,
+    PSEUDONYM_KEY_PATH,
     ROUTER_CONFIG_FILE,
     TELEMETRY_PATH,
 )
@@ -47,6 +49,7 @@ from .sidecar_sizes import router_memory
 TMP_VOLUME = "tmp"
 TELEMETRY_VOLUME = "telemetry"
 ROUTER_BUFFER_VOLUME = "log-buffer"
+PSEUDONYM_KEY_VOLUME = "pseudonym-key"
 ROUTER_CONFIG_ENV = "FLUENT_BIT_CONFIG"
 #: The app's log delivery (ECS logConfiguration options, which apply to every log
 #: driver, awsfirelens included). Fargate's shim logger keeps up to max-buffer-size of
@@ -167,10 +170,31 @@ def log_router_container(service: ResolvedService) -> dict[str, Any]:
 
 
 def telemetry_init_container(service: ResolvedService, router_config: str) -> dict[str, Any]:
+    """The one-shot container that writes the sidecars' files into the shared volume: the
+    Fluent Bit config, busybox for the collector's health check and, when client identity
+    is pseudonymized, the pseudonym key derived from its secret (docs/collector.md)."""
+
+    c = service.collector
     parsers = PARSERS_TEXT.replace("\n", "\\n")
     script = (f'printf "%s" "${ROUTER_CONFIG_ENV}" > {ROUTER_CONFIG_FILE}'
               f" && printf '{parsers}' > {PARSERS_FILE}"
               f" && cp /bin/busybox {TELEMETRY_PATH}/busybox")
+    secrets = [{"name": ROUTER_CONFIG_ENV, "valueFrom": service.router_config_parameter_arn}]
+    mounts = [{"sourceVolume": TELEMETRY_VOLUME, "containerPath": TELEMETRY_PATH}]
+    if c.pseudonym_key_secret_arn:
+        # SHA-256 hex of the secret, as a quoted YAML string the collector reads with
+        # ${file:...}: any secret value (quotes, backslashes, JSON) gives 64 hex characters,
+        # which cannot break the OTTL string literal it lands in. No "${" here: Terraform
+        # would read it as an interpolation. A missing or empty secret stops the task
+        # (fail closed: unkeyed pseudonyms could be reversed by hashing candidate ids).
+        key_file = PSEUDONYM_KEY_FILE
+        script += (f' && k=$(printf "%s" "${c.pseudonym_key_env}" | sha256sum | cut -c1-64)'
+                   f' && [ -n "${c.pseudonym_key_env}" ]'
+                   " && printf '%s' \"$k\" | grep -qxE '[0-9a-f]{64}'"
+                   f" && printf '\"%s\"\\n' \"$k\" > {key_file}"
+                   f" && chown {sc.COLLECTOR_UID} {key_file} && chmod 0400 {key_file}")
+        secrets.append({"name": c.pseudonym_key_env, "valueFrom": c.pseudonym_key_secret_arn})
+        mounts.append({"sourceVolume": PSEUDONYM_KEY_VOLUME, "containerPath": PSEUDONYM_KEY_PATH})
     return {
         "name": sc.INIT_CONTAINER,
         "image": sc.INIT_IMAGE,
@@ -178,9 +202,9 @@ def telemetry_init_container(service: ResolvedService, router_config: str) -> di
         "cpu": 0,
         "command": ["sh", "-c", script],
         "environment": [{"name": "FLUENT_BIT_CONFIG_SHA256", "value": _digest(router_config)}],
-        "secrets": [{"name": ROUTER_CONFIG_ENV, "valueFrom": service.router_config_parameter_arn}],
+        "secrets": secrets,
         "readonlyRootFilesystem": True,
-        "mountPoints": [{"sourceVolume": TELEMETRY_VOLUME, "containerPath": TELEMETRY_PATH}],
+        "mountPoints": mounts,
         "logConfiguration": _awslogs(service, service.names.collector_log_group, sc.INIT_CONTAINER),
     }
 
@@ -208,8 +232,6 @@ def collector_container(service: ResolvedService, config_text: str,
         ],
         "secrets": [
             {"name": c.api_key_env, "valueFrom": c.api_key_secret_arn},
-            *([{"name": c.pseudonym_key_env, "valueFrom": c.pseudonym_key_secret_arn}]
-              if c.pseudonym_key_secret_arn else []),
             {"name": c.config_env, "valueFrom": service.collector_config_parameter_arn},
             {"name": c.self_config_env,
              "valueFrom": service.collector_self_config_parameter_arn},
@@ -218,6 +240,8 @@ def collector_container(service: ResolvedService, config_text: str,
         "readonlyRootFilesystem": True,
         "mountPoints": [
             {"sourceVolume": TELEMETRY_VOLUME, "containerPath": TELEMETRY_PATH, "readOnly": True},
+            *([{"sourceVolume": PSEUDONYM_KEY_VOLUME, "containerPath": PSEUDONYM_KEY_PATH,
+                "readOnly": True}] if c.pseudonym_key_secret_arn else []),
         ],
         "healthCheck": {
             "command": ["CMD", f"{TELEMETRY_PATH}/busybox", "wget", "-q", "-O", "/dev/null",
@@ -248,6 +272,8 @@ def container_definitions(service: ResolvedService, collector_config: str,
 def volumes(service: ResolvedService) -> list[str]:
     """Names of the task's ephemeral bind-mount volumes."""
     names = [TELEMETRY_VOLUME, ROUTER_BUFFER_VOLUME]
+    if service.collector.pseudonym_key_secret_arn:
+        names.append(PSEUDONYM_KEY_VOLUME)
     if service.spec.read_only_root_filesystem:
         names.append(TMP_VOLUME)
     return names

@@ -22,8 +22,6 @@ class TelemetryProfile:
     noise: tuple[str, ...]
     batch_size: int
     batch_timeout: str
-    #: Batches the exporter may hold while the vendor is slow or down.
-    queue_size: int
 
 
 @dataclass(frozen=True)
@@ -47,19 +45,19 @@ PROFILES: dict[str, Profile] = {
         "sandbox", 7, False, True, 1, 1, 2, 1,
         TelemetryProfile(sampling_percent=100, sampling_bounds=(1, 100), log_level="debug",
                          most_verbose_log_level="debug", noise=("health_checks",),
-                         batch_size=256, batch_timeout="1s", queue_size=200)),
+                         batch_size=256, batch_timeout="1s")),
     "staging": Profile(
         "staging", 30, False, True, 1, 1, 4, 1,
         TelemetryProfile(sampling_percent=10, sampling_bounds=(1, 100), log_level="info",
                          most_verbose_log_level="debug",
                          noise=("health_checks", "success_lines"),
-                         batch_size=512, batch_timeout="5s", queue_size=500)),
+                         batch_size=512, batch_timeout="5s")),
     "production": Profile(
         "production", 90, True, False, 2, 2, 10, 2,
         TelemetryProfile(sampling_percent=0.1, sampling_bounds=(0.01, 10), log_level="warn",
                          most_verbose_log_level="info",
                          noise=("health_checks", "success_lines"),
-                         batch_size=2048, batch_timeout="10s", queue_size=1000)),
+                         batch_size=2048, batch_timeout="10s")),
 }
 
 

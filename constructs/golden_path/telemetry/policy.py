@@ -11,6 +11,7 @@ and Python ``re`` (tests): no lookarounds, no backreferences.
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,6 +23,19 @@ from ..spec.environments import LOG_LEVELS, Profile
 #: so a trace that crosses services is kept or dropped as a whole.
 HASH_SEED = 22
 INCIDENT_MAX_DAYS = 14
+#: probabilistic_sampler's hash_seed mode keeps a trace when the FNV hash of its id falls in
+#: the first ``uint32(float32(percent) * 163.84)`` of 16,384 buckets (contrib
+#: processor/probabilisticsamplerprocessor/sampler_mode.go, ``numHashBuckets = 0x4000`` and
+#: ``scaledSamplerate := uint32(pct * percentageScaleFactor)``; read at v0.156.0 as vendored by
+#: aws-otel-collector v0.49.0; the Lambda layer pins v0.157.0). See docs/collector.md.
+HASH_BUCKETS = 0x4000
+#: A function's export budget: one attempt per batch, a fifth of the function's timeout
+#: (what the duration-p99 alarm at 80 % leaves), between 1 and 2 s: a healthy vendor answers
+#: well within it, and a vendor that hangs costs at most that per invocation
+#: (docs/collector.md, "Lambda").
+LAMBDA_EXPORT_SHARE = 5
+LAMBDA_EXPORT_MIN_MS = 1000
+LAMBDA_EXPORT_MAX_MS = 2000
 
 
 @dataclass(frozen=True)
@@ -96,7 +110,6 @@ class TelemetryPolicy:
     batch_size: int
     batch_max_size: int
     batch_timeout: str
-    queue_size: int
     resource_attributes: dict[str, str]
     #: "INC-4711 (until 2026-11-27)" while an incident override applies.
     incident: str | None = None
@@ -112,6 +125,29 @@ LEVEL_SPELLINGS: dict[str, tuple[str, ...]] = {
     "info": ("info", "information", "notice"),
     "warn": ("warn", "warning"),
 }
+
+
+def _float32(value: float) -> float:
+    return struct.unpack("f", struct.pack("f", value))[0]
+
+
+def sampling_buckets(percent: float) -> int:
+    """How many of the sampler's 16,384 hash buckets ``percent`` keeps, computed like the
+    collector does (float32 arithmetic, truncated): 0.1 % keeps 16 buckets, i.e. 0.098 %."""
+    pct = _float32(min(percent, 100.0))
+    return int(_float32(pct * _float32(HASH_BUCKETS / 100.0)))
+
+
+def effective_sampling_percent(percent: float) -> float:
+    """The share of traces the sampler really keeps for a requested ``percent``."""
+    return 100.0 * sampling_buckets(percent) / HASH_BUCKETS
+
+
+def lambda_export_timeout_ms(function_timeout_s: int) -> int:
+    """The collector layer's per-batch export budget: it runs inside the invocation's billed
+    time and within the function's timeout (the layer disables the sending queue)."""
+    share = function_timeout_s * 1000 // LAMBDA_EXPORT_SHARE
+    return max(LAMBDA_EXPORT_MIN_MS, min(LAMBDA_EXPORT_MAX_MS, share))
 
 
 def level_pattern(levels: tuple[str, ...]) -> str | None:
@@ -164,6 +200,11 @@ def telemetry_policy(spec: ServiceBase, prof: Profile, today: date, problems: li
         sampling = inc.sampling_percent if inc.sampling_percent is not None else sampling
         level = inc.log_level or level
         incident = f"{inc.reason} (until {inc.expires.isoformat()})"
+    if sampling > 0 and sampling_buckets(sampling) == 0:
+        problems.append(Problem(("telemetry", "sampling_percent"), sampling,
+                                f"the sampler keeps whole hash buckets of 100/{HASH_BUCKETS} % "
+                                f"each; {sampling:g} % is less than one and would keep no trace; "
+                                "use at least 0.0062"))
 
     client_keys = tuple(dict.fromkeys([*CLIENT_KEYS, *t.pseudonymize_keys]))
     pseudonymize = t.pseudonymize or ("hash" if t.pseudonym_key_secret_arn else "delete")
@@ -197,7 +238,6 @@ def telemetry_policy(spec: ServiceBase, prof: Profile, today: date, problems: li
         batch_size=tp.batch_size,
         batch_max_size=tp.batch_size * 2,
         batch_timeout=tp.batch_timeout,
-        queue_size=tp.queue_size,
         resource_attributes={
             "service.name": spec.name,
             "service.version": version,
