@@ -47,11 +47,15 @@ def test_collectors_get_the_key_by_reference_only(example_stacks):
         assert all(KEY[env] not in json.dumps(v) for v in data.get(
             "aws_secretsmanager_secret_version", {}).values())
         if "aws_ecs_task_definition" in stack["resource"]:
+            # telemetry-init reads the secret and writes its hex digest for the collector.
+            init = containers(stack)["telemetry-init"]
+            assert {"name": "PSEUDONYM_KEY", "valueFrom": KEY[env]} in init["secrets"]
             collector = containers(stack)["otel-collector"]
-            assert {"name": "PSEUDONYM_KEY", "valueFrom": KEY[env]} in collector["secrets"]
+            assert KEY[env] not in json.dumps(collector)
             params = {p["name"]: p["value"] for p in resources(stack, "aws_ssm_parameter")}
             (second,) = [v for n, v in params.items() if n.endswith("otel-collector-self-config")]
-            assert '["${env:PSEUDONYM_KEY}", attributes' in second.replace("$${", "${")
+            assert ('["${file:/opt/golden-path-key/pseudonym-key.yaml}", attributes'
+                    in second.replace("$${", "${"))
         else:
             (config,) = [o["content"] for o in resources(stack, "aws_s3_object")]
             assert "${secretsmanager:" + KEY[env] + "}" in config.replace("$${", "${")
