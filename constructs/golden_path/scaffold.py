@@ -34,6 +34,9 @@ from .telemetry.render import templates_dir
 KINDS: tuple[str, ...] = ("web", "worker", "lambda")
 #: The language of a new function when the platform does not restrict them.
 DEFAULT_LANGUAGE = "nodejs22.x"
+#: What a new web service or worker writes as its ``language`` (the log router joins its
+#: stack traces: docs/log-router.md): golden_path's scaffolds are Django and Celery apps.
+ECS_LANGUAGE = "python"
 VERSION = "0.1.0"
 #: Placeholder registry account of the image (the team replaces the image anyway).
 REGISTRY_ACCOUNT = "123456789012"
@@ -158,7 +161,8 @@ def _web(name: str, team: str, platform: LoadedPlatform, language: str | None,
         domain = listeners[own].domain
         entry["hosts"] = [f"{name}.{domain}"] if domain else []
         entry["paths"] = [] if domain else [f"/{name}/*"]
-    return {**_common(name, team, platform), "port": PORT, "listener": listener,
+    return {**_common(name, team, platform), "stack_language": ECS_LANGUAGE, "port": PORT,
+            "listener": listener,
             "priority": _free_priority(arns, existing), "environments": environments,
             "listed": [e for e in environments if not e["omitted"]]}
 
@@ -176,7 +180,8 @@ def _free_priority(arns: set[str], existing: list) -> int:
 def _worker(name: str, team: str, platform: LoadedPlatform, language: str | None,
             existing: list) -> dict[str, Any]:
     environments = _environments(platform, {})
-    return {**_common(name, team, platform), "environments": environments, "listed": environments}
+    return {**_common(name, team, platform), "stack_language": ECS_LANGUAGE,
+            "environments": environments, "listed": environments}
 
 
 def _lambda(name: str, team: str, platform: LoadedPlatform, language: str | None,

@@ -81,11 +81,11 @@ def test_task_definition(web_stack):
     td = one(web_stack, "aws_ecs_task_definition")
     assert (td["cpu"], td["memory"], td["network_mode"]) == ("512", "1024", "awsvpc")
     assert td["requires_compatibilities"] == ["FARGATE"]
-    assert td["volume"] == [{"name": "telemetry"}, {"name": "log-buffer"}, {"name": "tmp"}]
+    assert td["volume"] == [{"name": "telemetry"}, {"name": "tmp"}]
     defs = list(containers(web_stack).values())
     assert [c["name"] for c in defs] == ["telemetry-init", "otel-collector", "log_router", "app"]
     assert register_task_definition_errors(defs, cpu=512, memory=1024,
-                                           volumes=["telemetry", "log-buffer", "tmp"]) == ""
+                                           volumes=["telemetry", "tmp"]) == ""
 
 
 def test_load_balancer_target_and_rule(web_stack):
@@ -260,8 +260,7 @@ def test_sidecars_restart_in_place_and_never_block_the_app(request, stack):
         "telemetry-init": False, "otel-collector": False, "log_router": True, "app": True}
     for sidecar in ("otel-collector", "log_router"):
         assert c[sidecar]["restartPolicy"] == {"enabled": True, "restartAttemptPeriod": 60}
-    assert c["app"]["logConfiguration"]["options"] == {"mode": "non-blocking",
-                                                        "max-buffer-size": "16m"}
+    assert c["app"]["logConfiguration"]["options"] == {"log-driver-buffer-limit": "16384"}
     assert "/api/v1/uptime" in c["log_router"]["healthCheck"]["command"][1]
     assert c["log_router"]["memoryReservation"] * 2 == c["log_router"]["memory"]
     # The rule that sees a sidecar exit, and the alarm on it, routed like the other

@@ -41,10 +41,10 @@ def test_app_waits_for_router_start_and_collector_healthy(web):
         {"containerName": "log_router", "condition": "START"},
         {"containerName": "otel-collector", "condition": "HEALTHY"},
     ]
-    # Non-blocking: a stalled or restarting router never blocks the app's stdout.
+    # A bounded driver buffer, and no option FireLens would turn into an output section
+    # (mode, max-buffer-size: an output without a Name fails the task).
     assert c["app"]["logConfiguration"] == {
-        "logDriver": "awsfirelens",
-        "options": {"mode": "non-blocking", "max-buffer-size": "16m"}}
+        "logDriver": "awsfirelens", "options": {"log-driver-buffer-limit": "16384"}}
 
 
 def test_sidecars_restart_in_place_and_only_the_router_and_app_are_essential(web):
@@ -74,7 +74,7 @@ def test_router_reads_its_config_from_the_init_volume(web):
     assert router["essential"] is True
     assert router["image"] == "public.ecr.aws/aws-observability/aws-for-fluent-bit:3.2.1"
     assert router["firelensConfiguration"] == {"type": "fluentbit", "options": {
-        "enable-ecs-log-metadata": "true", "config-file-type": "file",
+        "enable-ecs-log-metadata": "false", "config-file-type": "file",
         "config-file-value": "/opt/golden-path/fluent-bit.conf"}}
     assert {"sourceVolume": "telemetry", "containerPath": "/opt/golden-path",
             "readOnly": True} in router["mountPoints"]
@@ -138,14 +138,14 @@ def test_app_is_read_only_non_root_with_writable_tmp(web):
     assert app["readonlyRootFilesystem"] is True
     assert app["user"] == "1000"
     assert app["mountPoints"] == [{"sourceVolume": "tmp", "containerPath": "/tmp"}]
-    assert volumes(svc) == ["telemetry", "log-buffer", "tmp"]
+    assert volumes(svc) == ["telemetry", "tmp"]
 
 
 def test_image_user_kept_when_user_is_null(web):
     web.update(user=None, read_only_root_filesystem=False)
     svc, c, _ = build(web)
     assert "user" not in c["app"] and "mountPoints" not in c["app"]
-    assert volumes(svc) == ["telemetry", "log-buffer"]
+    assert volumes(svc) == ["telemetry"]
 
 
 def test_secrets_and_variables_injected(web):
@@ -177,8 +177,14 @@ def test_init_script_writes_the_router_files_for_real(web, tmp_path):
     script = script.replace("/opt/golden-path", str(tmp_path))
     subprocess.run(["sh", "-c", script], env={"FLUENT_BIT_CONFIG": router_config}, check=True)
     assert (tmp_path / "fluent-bit.conf").read_text() == router_config
-    parsers = parse_fluent_bit((tmp_path / "parsers.conf").read_text())
-    assert parsers == [("PARSER", [("Name", "golden_json"), ("Format", "json")])]
+    from golden_path.telemetry.render import PARSERS_TEXT
+
+    written = (tmp_path / "parsers.conf").read_text()
+    assert written == PARSERS_TEXT
+    parsers = parse_fluent_bit(written)
+    assert parsers[0] == ("PARSER", [("Name", "golden_json"), ("Format", "json")])
+    assert {name for section, entries in parsers[1:] for key, name in entries
+            if section == "MULTILINE_PARSER" and key == "name"} == {"golden_python", "golden_node"}
     assert f"Parsers_File              {tmp_path}/parsers.conf" in (
         router_config.replace("/opt/golden-path", str(tmp_path)))
 
@@ -260,3 +266,18 @@ def test_pseudonym_key_volume_is_shared_by_init_and_collector_only(web):
     errors = register_task_definition_errors(list(c.values()), cpu=svc.sizes.task.cpu,
                                              memory=svc.sizes.task.memory, volumes=volumes(svc))
     assert errors == ""
+
+
+@pytest.mark.parametrize("budget", [64, 96, 128, 256, 512])
+def test_router_buffers_sum_to_at_most_half_its_budget(web, budget):
+    """AWS's OOM guidance: a hard limit of about twice the sum of the inputs' buffers."""
+    import re
+
+    web.update(cpu=1024, memory=4096)
+    web["sidecars"] = {"log_router": {"memory": budget}}
+    svc, c, _ = build(web)
+    config = render_router_config(svc)
+    emitters = [int(m) for m in re.findall(r"emitter_mem_buf_limit\s+(\d+)M", config)]
+    assert len(emitters) == 2
+    forward = c["log_router"]["memoryReservation"] // 2  # what FireLens writes
+    assert 2 * (forward + sum(emitters)) <= c["log_router"]["memory"] == budget

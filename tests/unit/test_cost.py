@@ -3,6 +3,7 @@ cases, the calibration on known corpora (exact counts), bad input, the CLI and i
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from golden_path.telemetry.cost.corpus import (
 from golden_path.telemetry.cost.model import policy_of, stack_costs
 from golden_path.telemetry.cost.report import CostReport, build, to_markdown
 from golden_path.telemetry.render import render_router_config
-from pipeline import fluent_bit_keeps
+from pipeline import fluent_bit_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -227,38 +228,101 @@ def test_calibration_on_a_known_corpus(web, tmp_path, env, counts):
 
 
 def test_calibration_on_the_default_corpus(web):
-    """The shipped corpus, production's rules: exact counts per kind of service."""
+    """The shipped corpus, production's rules: exact counts per kind of service, as
+    (lines, dropped by the floor, dropped as noise, lines kept, records kept).
+
+    A python web service reads the 101 web lines and the 12 of its language: 12 health
+    checks, 40 success lines, and 61 other: the floor (warn) drops 18 INFO + 14 DEBUG JSON
+    lines and the 40 KB INFO line (joined from its 3 partial records, then parsed: 33);
+    kept are 6 access lines 4xx/5xx, 5 WARNING, 2 ERROR, 3 gunicorn lines and the gunicorn
+    error with its traceback (12 lines), in 6 + 5 + 2 + 3 + 2 = 18 records."""
     corpus = default_corpus()
     assert corpus.default and "templates/telemetry/sample-logs.txt" in corpus.name
     svc = resolve(web_spec(web, "production"))
     cal = calibrate(policy_of(svc).rules, corpus, "web", "/healthz")
-    assert {k: (v.lines, v.floor, v.noise, v.kept) for k, v in cal.classes.items()} == {
-        "health_check": (12, 0, 12, 0), "success": (40, 0, 40, 0), "other": (48, 32, 0, 16)}
+    assert {k: (v.lines, v.floor, v.noise, v.kept, v.records) for k, v in cal.classes.items()} == {
+        "health_check": (12, 0, 12, 0, 0), "success": (40, 0, 40, 0, 0),
+        "other": (61, 33, 0, 28, 18)}
     # The team's drop pattern takes the two favicon warnings too.
     svc = resolve(web_spec(web, "production", drop_patterns=["Not Found: /favicon\\.ico"]))
     cal = calibrate(policy_of(svc).rules, corpus, "web", "/healthz")
     assert cal.classes["other"].noise == 2
+    # Worker, python: 60 lines and 14 of its language. The floor drops 18 'received' +
+    # 10 INFO + 8 DEBUG; kept 3 WARNING, 1 ERROR, 2 plain lines and the Celery failure with
+    # its traceback (14 lines), in 3 + 1 + 2 + 2 = 8 records.
     worker = calibrate(policy_of(svc).rules, corpus, "worker")
-    assert {k: (v.lines, v.floor, v.noise) for k, v in worker.classes.items()} == {
-        "health_check": (0, 0, 0), "success": (18, 18, 0), "other": (42, 36, 0)}
+    assert {k: (v.lines, v.floor, v.noise, v.records) for k, v in worker.classes.items()} == {
+        "health_check": (0, 0, 0, 0), "success": (18, 18, 0, 0), "other": (56, 36, 0, 8)}
     fn = calibrate(lambda_rules("WARN"), corpus, "lambda")
-    assert {k: (v.lines, v.floor) for k, v in fn.classes.items()} == {
-        "health_check": (0, 0), "success": (0, 0), "other": (40, 34)}
+    assert {k: (v.lines, v.floor, v.records) for k, v in fn.classes.items()} == {
+        "health_check": (0, 0, 0), "success": (0, 0, 0), "other": (40, 34, 6)}
 
 
+@pytest.mark.parametrize(("language", "lines", "other"), [
+    # node: the 101 web lines and the 10 of the Node.js error (one record)
+    ("node", 111, (59, 33, 0, 26, 17)),
+    # java, go, other: no lines of their language in the default corpus
+    ("java", 101, (49, 33, 0, 16, 16)),
+    ("other", 101, (49, 33, 0, 16, 16)),
+])
+def test_calibration_reads_the_lines_of_the_services_language(web, language, lines, other):
+    svc = resolve(web_spec({**web, "language": language}, "production"))
+    cal = calibrate(policy_of(svc).rules, default_corpus(), "web", "/healthz")
+    assert cal.lines == lines
+    c = cal.classes["other"]
+    assert (c.lines, c.floor, c.noise, c.kept, c.records) == other
+
+
+def _without_joins(rules):
+    """The same rules without the multiline filters: the router as it was."""
+    return dataclasses.replace(rules, router=tuple(f for f in rules.router if f[0] != "multiline"))
+
+
+@pytest.mark.parametrize(("env", "before", "after"), [
+    # production (floor warn), before: the 28 lines kept after, one record each, and the
+    # 40 KB INFO line's 3 pieces, not JSON, escaping the floor (1 line: its first piece
+    # carries it); after: 28 lines in 18 records, the 40 KB line parsed and dropped.
+    ("production", (29, 31), (28, 18)),
+    # sandbox (floor debug): 101 lines kept (all but the health checks) in 103 records
+    # before (the 40 KB line in 3), 91 after (traceback 12 -> 2, 40 KB line 3 -> 1).
+    ("sandbox", (101, 103), (101, 91)),
+])
+def test_joined_records_cost_less_per_record_and_the_same_per_line(web, env, before, after):
+    """(lines kept, records kept) on the python web lines, before and after the joins:
+    the traceback's 12 lines go from 12 records to 2, the 40 KB line from 3 to 1; the lines
+    (the bytes) stay, but a split JSON line no longer escapes the floor."""
+    rules = policy_of(resolve(web_spec(web, env))).rules
+    corpus = default_corpus()
+
+    def kept(r):
+        cal = calibrate(r, corpus, "web", "/healthz", "python")
+        return (sum(c.kept for c in cal.classes.values()), sum(c.records for c in cal.classes.values()))
+
+    assert kept(_without_joins(rules)) == before
+    assert kept(rules) == after
+
+
+@pytest.mark.parametrize("language", ["python", "node", "other"])
 @pytest.mark.parametrize("env", ["sandbox", "staging", "production"])
-def test_replay_agrees_with_the_tests_runner_line_by_line(web, env):
-    """The cost model's replay and tests/pipeline.py run the same rendered rules."""
+def test_replay_agrees_with_the_tests_runner_record_by_record(web, env, language):
+    """The cost model's replay (telemetry/cost/replay.py) and tests/pipeline.py, written
+    apart, run the same rendered rules over the same lines: the same records, bodies and
+    fates, one by one."""
     from golden_path.telemetry.cost.corpus import _Program
 
-    svc = resolve(web_spec(web, env, drop_patterns=["^cache (hit|miss) for", "Not Found: /wp-"]))
-    router = render_router_config(svc)
+    spec = web_spec({**web, "language": language}, env,
+                    drop_patterns=["^cache (hit|miss) for", "Not Found: /wp-"])
+    router = render_router_config(resolve(spec))
     program = _Program(router_rules(router))
     corpus = default_corpus()
     for kind in ("web", "worker"):
-        for line in corpus.lines_for(kind):
-            dropped, _ = program.run(line)
-            assert (dropped is None) is fluent_bit_keeps(router, {"log": line}), line
+        lines = list(corpus.lines_for(kind, language))
+        mine = program.run_lines(lines)
+        theirs = fluent_bit_lines(router, lines)
+        assert len(mine) == len(theirs)
+        for (dropped, message, _), (record, kept) in zip(mine, theirs, strict=True):
+            assert message == record.get("message", "")
+            assert (dropped is None) is kept, message[:80]
 
 
 # ---- bad input: clean errors with file and line, exit 2 -----------------------------------

@@ -21,8 +21,9 @@ A sidecar failure costs telemetry, never the app (docs/sidecars.md):
   replaced, but it restarts in place after a crash, and its health check asks only
   whether Fluent Bit runs (``/api/v1/uptime``), never whether its output succeeds, so
   a vendor outage cannot turn every router in the fleet unhealthy;
-- the app logs in ``non-blocking`` mode: while the router restarts, its stdout goes to
-  a bounded buffer (``APP_LOG_BUFFER``) instead of blocking the app's writes.
+- the app's stdout never blocks on the router: FireLens's fluentd log driver sends
+  asynchronously and drops lines once ``APP_LOG_BUFFER_EVENTS`` wait (the app's log
+  options name nothing else: FireLens turns other options into an output section).
 
 The definitions are plain dicts in the shape of ECS ``RegisterTaskDefinition``
 (camelCase), checked in tests against botocore's service model.
@@ -35,7 +36,6 @@ from typing import Any
 
 from ..telemetry import sidecars as sc
 from ..telemetry.render import (
-    FLUENT_BIT_BUFFER_PATH,
     PARSERS_FILE,
     PARSERS_TEXT,
     PSEUDONYM_KEY_FILE,
@@ -48,16 +48,20 @@ from .sidecar_sizes import router_memory
 
 TMP_VOLUME = "tmp"
 TELEMETRY_VOLUME = "telemetry"
-ROUTER_BUFFER_VOLUME = "log-buffer"
 PSEUDONYM_KEY_VOLUME = "pseudonym-key"
 ROUTER_CONFIG_ENV = "FLUENT_BIT_CONFIG"
-#: The app's log delivery (ECS logConfiguration options, which apply to every log
-#: driver, awsfirelens included). Fargate's shim logger keeps up to max-buffer-size of
-#: lines in a ring buffer while the router cannot take them, and drops new lines when
-#: it is full (aws/shim-loggers-for-containerd logger/buffered_logger.go, ringBuffer
-#: Enqueue): the app never blocks on a stalled router.
-APP_LOG_MODE = "non-blocking"
-APP_LOG_BUFFER = "16m"
+#: Lines the app's log driver holds while the router cannot take them (docs/sidecars.md).
+#: ``log-driver-buffer-limit`` is the one awsfirelens option the ECS agent keeps out of
+#: the FireLens output section and hands to the fluentd driver as fluentd-buffer-limit
+#: (amazon-ecs-agent agent/api/task/task.go collectFirelensLogOptions,
+#: agent/engine/docker_task_engine.go getFirelensLogConfig); the driver sends
+#: asynchronously (fluentd-async) and refuses a line when the buffer is full instead of
+#: blocking the writer (moby daemon/logger/fluentd/fluentd.go, fluent-logger-golang
+#: async mode). Docker's default is 1,048,576 lines; 16,384 lines of 500 bytes are 8 MB.
+#: ``mode``/``max-buffer-size`` are not set: the agent would put them in a FireLens
+#: output section without a Name and fail the task (firelensconfig_unix.go); ECS's own
+#: default mode is non-blocking since 2025-06-25 (account setting defaultLogDriverMode).
+APP_LOG_BUFFER_EVENTS = "16384"
 #: Sidecars restart in place after they exit. ECS restarts a container at most once per
 #: period (60 s is the least ECS accepts) and only if it ran that long; a sidecar that
 #: keeps failing sooner is not restarted (the router then stops the task, being
@@ -100,7 +104,7 @@ def app_container(service: ResolvedService) -> dict[str, Any]:
         "stopTimeout": 30,
         # FireLens: stdout/stderr go to the router; its config decides the rest.
         "logConfiguration": {"logDriver": "awsfirelens",
-                             "options": {"mode": APP_LOG_MODE, "max-buffer-size": APP_LOG_BUFFER}},
+                             "options": {"log-driver-buffer-limit": APP_LOG_BUFFER_EVENTS}},
         "dependsOn": [
             {"containerName": sc.ROUTER_CONTAINER, "condition": "START"},
             {"containerName": sc.COLLECTOR_CONTAINER, "condition": "HEALTHY"},
@@ -135,7 +139,10 @@ def log_router_container(service: ResolvedService) -> dict[str, Any]:
         "firelensConfiguration": {
             "type": "fluentbit",
             "options": {
-                "enable-ecs-log-metadata": "true",
+                # The multiline filters re-emit joined records through FireLens's own
+                # filters, which would add the ECS keys twice (docs/log-router.md); the
+                # collector's ecs resource detector adds the same facts to every record.
+                "enable-ecs-log-metadata": "false",
                 "config-file-type": "file",
                 "config-file-value": ROUTER_CONFIG_FILE,
             },
@@ -146,8 +153,6 @@ def log_router_container(service: ResolvedService) -> dict[str, Any]:
         "readonlyRootFilesystem": False,
         "mountPoints": [
             {"sourceVolume": TELEMETRY_VOLUME, "containerPath": TELEMETRY_PATH, "readOnly": True},
-            {"sourceVolume": ROUTER_BUFFER_VOLUME,
-             "containerPath": FLUENT_BIT_BUFFER_PATH.rstrip("/")},
         ],
         # Alive, not "output succeeding": /api/v1/health fails as soon as the output
         # retries (a vendor outage), which would replace every task of the fleet.
@@ -271,7 +276,7 @@ def container_definitions(service: ResolvedService, collector_config: str,
 
 def volumes(service: ResolvedService) -> list[str]:
     """Names of the task's ephemeral bind-mount volumes."""
-    names = [TELEMETRY_VOLUME, ROUTER_BUFFER_VOLUME]
+    names = [TELEMETRY_VOLUME]
     if service.collector.pseudonym_key_secret_arn:
         names.append(PSEUDONYM_KEY_VOLUME)
     if service.spec.read_only_root_filesystem:

@@ -36,7 +36,7 @@ from .common import (
     secret_base,
     shorten,
 )
-from .sidecar_sizes import Size, Sizes, task_sizes, collector_memory  # noqa: F401
+from .sidecar_sizes import Size, Sizes, collector_memory, task_sizes  # noqa: F401
 
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"

@@ -136,6 +136,9 @@ class ServiceSpec(ServiceBase):
     port: Port | None = Field(None, description="The app's port; required for web.")
     health_check_path: str = Field("/health", pattern=r"^/\S*$")
     command: list[str] | None = None
+    language: Literal["python", "node", "java", "go", "other"] = Field(
+        "python", description="The app's language: whose stack traces the log router joins into "
+        "one record (docs/log-router.md); other joins only the lines the runtime split at 16 KiB.")
     scaling: Scaling = Field(default_factory=Scaling)
     sidecars: Sidecars = Field(default_factory=Sidecars)
     network: Network

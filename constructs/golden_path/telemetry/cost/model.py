@@ -4,7 +4,9 @@ For one unit of work (a request, a queue message, an invocation), ``units`` per 
 
 - **logs**: ``units x log_lines_per_request`` lines of ``log_line_bytes``; kept: the share
   of lines the log floor and noise filters keep, measured on a sample corpus per class
-  of line (health checks, success lines, other) and weighted by the service's mix;
+  of line (health checks, success lines, other) and weighted by the service's mix; the
+  kept lines are shipped in fewer records (a stack trace or a line split at 16 KiB is one
+  record: ``corpus.replay``), counted the same way; bytes follow the lines;
 - **traces**: ``units x spans_per_request`` spans of ``span_bytes``; kept:
   ``error_span_share + (1 - error_span_share) x sampling_percent / 100`` (every error
   span is kept; the rest is sampled by trace id);
@@ -234,13 +236,17 @@ def evaluate(inputs: Inputs, policy: Policy) -> StackCost:
     signals = []
 
     kept = sum(mix[c].value * _kept(cal, c) for c in mix)
+    records = sum(mix[c].value * _records(cal, c) for c in mix)
     lines = units * a["log_lines_per_request"]
     parts = " + ".join(f"{pct(mix[c].value)} {c.replace('_', ' ')} x {pct(_kept(cal, c))} kept"
                        for c in mix if mix[c].value)
+    joined = (f"; shipped as {pct(records)} as many records (stack traces and split lines "
+              "joined)" if abs(records - kept) > 1e-12 else "")
     signals.append(_signal(
-        "logs", lines, a["log_line_bytes"], lines * kept, _per_gb(p and p.logs_per_gb),
+        "logs", lines, a["log_line_bytes"], lines * records, _per_gb(p and p.logs_per_gb),
         f"{units_text} x {number(a['log_lines_per_request'])} lines = {number(lines)} lines of "
-        f"{number(a['log_line_bytes'])} B; kept {pct(kept)} = {parts or 'nothing'}"))
+        f"{number(a['log_line_bytes'])} B; kept {pct(kept)} = {parts or 'nothing'}{joined}",
+        kept_bytes=lines * kept * a["log_line_bytes"]))
 
     spans = units * a["spans_per_request"]
     e = a["error_span_share"]
@@ -276,6 +282,12 @@ def evaluate(inputs: Inputs, policy: Policy) -> StackCost:
 def _kept(cal: Calibration, cls: str) -> float:
     c = cal.classes[cls]
     return c.kept / c.lines if c.lines else 1.0
+
+
+def _records(cal: Calibration, cls: str) -> float:
+    """Records shipped per line of the class (a class the corpus lacks: one per line)."""
+    c = cal.classes[cls]
+    return c.records / c.lines if c.lines else 1.0
 
 
 def _mix(inputs: Inputs, cal: Calibration) -> dict[str, Assumption]:
@@ -323,13 +335,18 @@ def _per_million(price: float | None):
     return None if price is None else ("count", price / 1e6)
 
 
-def _signal(name: str, count: float, size: float, kept: float, price, how: str) -> SignalCost:
-    def cost(n: float) -> float | None:
+def _signal(name: str, count: float, size: float, kept: float, price, how: str,
+            kept_bytes: float | None = None) -> SignalCost:
+    """``kept_bytes``: when kept records are not ``size`` each (joined log lines)."""
+    kept_bytes = kept * size if kept_bytes is None else kept_bytes
+
+    def cost(n: float, n_bytes: float) -> float | None:
         if price is None:
             return None
-        return (n * size if price[0] == "bytes" else n) * price[1]
+        return (n_bytes if price[0] == "bytes" else n) * price[1]
 
-    return SignalCost(name, count, count * size, kept, kept * size, cost(count), cost(kept), how)
+    return SignalCost(name, count, count * size, kept, kept_bytes, cost(count, count * size),
+                      cost(kept, kept_bytes), how)
 
 
 def pct(share: float) -> str:

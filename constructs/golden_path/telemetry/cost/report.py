@@ -33,6 +33,8 @@ class LineClass(BaseModel):
     dropped_by_floor: int
     dropped_by_noise: int
     kept: int
+    #: The records the kept lines are shipped in (stack traces and split lines joined).
+    kept_records: int
     #: The share of the service's log lines of this class, and where it came from.
     share: Assumed
 
@@ -148,6 +150,7 @@ def _stack(c: StackCost) -> StackModel:
         corpus=CorpusModel(name=cal.corpus.name, default=cal.corpus.default, lines=cal.lines,
                            classes={k: LineClass(lines=v.lines, dropped_by_floor=v.floor,
                                                  dropped_by_noise=v.noise, kept=v.kept,
+                                                 kept_records=v.records,
                                                  share=Assumed(**vars(c.mix[k])))
                                     for k, v in cal.classes.items()}),
         assumptions={k: Assumed(**vars(v)) for k, v in i.assumptions.items()},
@@ -283,6 +286,10 @@ def _policy(s: StackModel) -> str:
     return text + (" **INCIDENT**" if p.incident else "")
 
 
+def _in_records(v: LineClass) -> str:
+    return f" in {v.kept_records} records" if v.kept_records != v.kept else ""
+
+
 def _how(s: StackModel, cur: str | None) -> list[str]:
     p, c = s.policy, s.corpus
     out = [f"**`{s.stack}`** ({s.kind}, {s.file or 'no file'})", ""]
@@ -296,7 +303,8 @@ def _how(s: StackModel, cur: str | None) -> list[str]:
     out.append(f"- policy: {policy}")
     classes = "; ".join(
         f"{name.replace('_', ' ')} {v.lines} (floor drops {v.dropped_by_floor}, noise "
-        f"{v.dropped_by_noise}, kept {v.kept}; {pct(v.share.value)} of the lines: {v.share.origin})"
+        f"{v.dropped_by_noise}, kept {v.kept}{_in_records(v)}; {pct(v.share.value)} of the lines: "
+        f"{v.share.origin})"
         for name, v in c.classes.items() if v.lines or v.share.value)
     out.append(f"- corpus: {c.name}, {c.lines} lines of a {s.kind} service: {classes}")
     for x in s.signals:
