@@ -89,6 +89,7 @@ _PROVIDER_NAMES: dict[str, tuple[str, ...]] = {
     "cloudwatch_dashboard": ("CloudwatchDashboard",),
     "cloudwatch_event_rule": ("CloudwatchEventRule",),
     "cloudwatch_event_target": ("CloudwatchEventTarget",),
+    "cloudwatch_log_data_protection_policy": ("CloudwatchLogDataProtectionPolicy",),
     "cloudwatch_log_group": ("CloudwatchLogGroup",),
     "cloudwatch_metric_alarm": (
         "CloudwatchMetricAlarm",

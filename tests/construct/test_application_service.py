@@ -37,8 +37,11 @@ def test_web_creates_the_expected_resources(web_stack):
         "aws_appautoscaling_policy": 1,
         "aws_appautoscaling_target": 1,
         "aws_cloudwatch_dashboard": 1,
-        "aws_cloudwatch_metric_alarm": 10,  # 9 + requests-anomaly
+        # 9 + requests-anomaly + collector-refusing-data + sidecar-restarts
+        "aws_cloudwatch_metric_alarm": 12,
+        "aws_cloudwatch_event_rule": 1,  # sidecar exits
         "aws_cloudwatch_log_group": 3,
+        "aws_cloudwatch_log_data_protection_policy": 3,
         "aws_ecs_service": 1,
         "aws_ecs_task_definition": 1,
         "aws_iam_role": 2,
@@ -56,7 +59,7 @@ def test_every_taggable_resource_is_tagged(web_stack, worker_stack):
     for stack, env in ((web_stack, "staging"), (worker_stack, "production")):
         for rtype, items in stack["resource"].items():
             if rtype in ("aws_iam_role_policy", "aws_appautoscaling_policy",
-                         "aws_cloudwatch_dashboard"):
+                         "aws_cloudwatch_dashboard", "aws_cloudwatch_log_data_protection_policy"):
                 continue  # these resources have no tags in the AWS API
             for res in items.values():
                 assert res["tags"]["team"] == "payments", rtype

@@ -74,6 +74,8 @@ def _documents(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
     if isinstance(node, dict):
         for key, value in node.items():
             here = f"{where}.{key}"
+            if key == "policy_document":
+                continue  # a CloudWatch Logs data protection policy, not IAM
             if isinstance(value, str) and (key in POLICY_KEYS or '"Statement"' in value):
                 assert not value.startswith("${"), f"{here}: a policy built by Terraform " \
                     "(jsonencode/data source) cannot be linted here; build it as JSON in resolve"

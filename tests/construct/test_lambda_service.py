@@ -36,14 +36,16 @@ def http_stack(synth_stack):
 def test_resources(sqs_stack, http_stack):
     assert {t: len(r) for t, r in sqs_stack["resource"].items()} == {
         "aws_cloudwatch_event_rule": 1, "aws_cloudwatch_event_target": 1,
-        "aws_cloudwatch_log_group": 1, "aws_iam_role": 1, "aws_iam_role_policy": 1,
+        "aws_cloudwatch_log_group": 1, "aws_cloudwatch_log_data_protection_policy": 1,
+        "aws_iam_role": 1, "aws_iam_role_policy": 1,
         "aws_lambda_event_source_mapping": 1, "aws_lambda_function": 1,
         "aws_lambda_function_recursion_config": 1,
         "aws_lambda_permission": 1, "aws_s3_object": 1, "aws_sqs_queue": 2,
         "aws_cloudwatch_metric_alarm": 6, "aws_cloudwatch_dashboard": 1}
     assert {t: len(r) for t, r in http_stack["resource"].items()} == {
         "aws_apigatewayv2_integration": 1, "aws_apigatewayv2_route": 1,
-        "aws_cloudwatch_log_group": 1, "aws_iam_role": 1, "aws_iam_role_policy": 1,
+        "aws_cloudwatch_log_group": 1, "aws_cloudwatch_log_data_protection_policy": 1,
+        "aws_iam_role": 1, "aws_iam_role_policy": 1,
         "aws_lambda_function": 1, "aws_lambda_function_recursion_config": 1,
         "aws_lambda_permission": 1, "aws_s3_object": 1,
         "aws_cloudwatch_metric_alarm": 4, "aws_cloudwatch_dashboard": 1}
@@ -127,7 +129,8 @@ def test_public_function_url(synth_stack, fn):
 
 def test_every_taggable_lambda_resource_is_tagged(sqs_stack):
     untaggable = {"aws_iam_role_policy", "aws_lambda_permission", "aws_cloudwatch_event_target",
-                  "aws_cloudwatch_dashboard", "aws_lambda_function_recursion_config"}
+                  "aws_cloudwatch_dashboard", "aws_lambda_function_recursion_config",
+                  "aws_cloudwatch_log_data_protection_policy"}
     for rtype, items in sqs_stack["resource"].items():
         if rtype in untaggable:
             continue

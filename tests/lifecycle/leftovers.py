@@ -71,6 +71,13 @@ def _check(emu: em.Emulator, account: str, rtype: str, v: dict) -> tuple[str, bo
     if rtype == "aws_cloudwatch_log_group":
         groups = c("logs").describe_log_groups(logGroupNamePrefix=v["name"])["logGroups"]
         return f"log group {v['name']}", not any(g["logGroupName"] == v["name"] for g in groups)
+    if rtype == "aws_cloudwatch_log_data_protection_policy":  # gone, or its group is
+        name = v["log_group_name"]
+        policy: dict = {}
+        gone = _gone(lambda: policy.update(
+            c("logs").get_data_protection_policy(logGroupIdentifier=name)),
+            "ResourceNotFoundException")
+        return f"data protection policy of {name}", gone or "policyDocument" not in policy
     if rtype == "aws_cloudwatch_metric_alarm":
         found = c("cloudwatch").describe_alarms(AlarmNames=[v["alarm_name"]])["MetricAlarms"]
         return f"alarm {v['alarm_name']}", not found

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..errors import SpecError
 from ..spec.common import ARN_PATTERNS
+from .data_protection import DataProtection, audit_destination, decide
 
 MANAGED_BY = "golden-path"
 # AWS name limits enforced here (the provider would only fail at apply time).
@@ -78,6 +79,17 @@ def platform_settings(spec, stack: str) -> dict:
     env = context.environment
     return {"permissions_boundary": env.permissions_boundary, "default_tags": dict(env.default_tags),
             "logs_kms_key_arn": env.logs_kms_key_arn, "state": backend}
+
+
+def data_protection(spec, policy, problems: list) -> DataProtection | None:
+    """The CloudWatch Logs data protection policy of a service's log groups: the telemetry
+    policy's masked keys, platform.yaml's audit destination (None, with the problems
+    added, when the team's mask_keys do not fit CloudWatch's limits)."""
+    try:
+        return decide(policy.mask_keys, audit_destination(spec._platform))
+    except SpecError as err:
+        problems.extend(err.problems)
+        return None
 
 
 def pseudonym_key(policy, telemetry) -> str | None:

@@ -29,7 +29,9 @@ from .common import (
     MANAGED_BY,
     SECURITY_GROUP_NAME_MAX,
     TARGET_GROUP_NAME_MAX,
+    DataProtection,
     StateBackend,
+    data_protection,
     platform_settings,
     pseudonym_key,
     pseudonym_secret,
@@ -124,6 +126,8 @@ class ResolvedService:
     logs_kms_key_arn: str | None = None
     #: Where Terraform keeps the stack's state (platform.yaml's backend, or a local file).
     state: StateBackend | None = None
+    #: The data protection policy of the service's log groups (resolve/data_protection.py).
+    data_protection: DataProtection | None = None
 
     def log_group_arn(self, name: str) -> str:
         return f"arn:aws:logs:{self.region}:{self.account}:log-group:{name}"
@@ -179,6 +183,7 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
         problems.append(Problem(("port",), spec.port,
                                 f"port {spec.port} is used by {sidecars.RESERVED_PORTS[spec.port]} "
                                 "in the same task; pick another port (e.g. 8000)"))
+    protection = data_protection(spec, policy, problems)
     collect(problems)
 
     names = _names(spec)
@@ -224,6 +229,7 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
             "environment": spec.environment,
             "managed-by": MANAGED_BY,
         },
+        data_protection=protection,
         **platform_settings(spec, names.service),
     )
 

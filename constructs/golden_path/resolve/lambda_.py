@@ -18,7 +18,9 @@ from ..telemetry.policy import (
 from .common import (
     IAM_ROLE_NAME_MAX,
     MANAGED_BY,
+    DataProtection,
     StateBackend,
+    data_protection,
     platform_settings,
     pseudonym_key,
     pseudonym_secret,
@@ -99,6 +101,8 @@ class ResolvedFunction:
     logs_kms_key_arn: str | None = None
     #: Where Terraform keeps the stack's state (platform.yaml's backend, or a local file).
     state: StateBackend | None = None
+    #: The data protection policy of the function's log group (resolve/data_protection.py).
+    data_protection: DataProtection | None = None
 
     kind = "lambda"
 
@@ -184,6 +188,7 @@ def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFun
         parameter_arns=tuple(sorted({a for a in spec.secrets.values() if ":ssm:" in a})),
         tags={"team": spec.team, "service": spec.name, "environment": spec.environment,
               "managed-by": MANAGED_BY},
+        data_protection=data_protection(spec, policy, problems),
         **platform_settings(spec, names.function),
     )
     environment = _environment(partial, problems)

@@ -3,6 +3,7 @@ which ``--fail-on`` can turn into a failed check."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -23,6 +24,8 @@ RULES = {
     "sampling-changed": "the share of traces kept changes",
     "log-filters-changed": "the log floor or noise filters change",
     "masking-removed": "a masking rule or masked key is removed",
+    "data-protection-removed": "a log group's CloudWatch data protection policy is removed, "
+                               "or masks less (identifiers, keys, audit destinations)",
     "image-changed": "a container image or function artifact changes",
     "recursion-guard-changed": "a function's recursion guard is no longer Terminate, or is removed",
     "boundary-changed": "a role's permissions boundary changes or is removed",
@@ -154,7 +157,8 @@ def _config(text: str | None) -> dict:
 #: "# Log floor: info." (an incident override adds " INCIDENT OVERRIDE: ..." on the same line).
 _FLOOR = re.compile(r"^# Log floor: (\w+)\.?", re.M)
 _EXCLUDE = re.compile(r"^\s+Exclude\s+(\S+)\s+(.*?)\s*$", re.M)
-_MASKED_KEYS = re.compile(r'delete_matching_keys\((\w+), "\(\?i\)\^\((.*)\)\$+"\)')
+_MASKED_KEYS = re.compile(
+    r'delete_matching_keys\((\w+), "\(\?i\)\^\((.*)\)\$+"\)( where IsMap\(body\))?')
 
 
 def _floor(text: str | None) -> str | None:
@@ -165,15 +169,16 @@ def _floor(text: str | None) -> str | None:
 def _masks(p: dict) -> tuple[set[str], set[str]]:
     """(masked keys, other masking statements) of a collector's processors."""
     keys, statements = set(), set()
-    mask = p.get("transform/mask") or {}
-    for kind in ("log_statements", "trace_statements", "metric_statements"):
-        for group in mask.get(kind) or []:
-            for st in group.get("statements", []):
-                found = _MASKED_KEYS.fullmatch(st)
-                if found:
-                    keys |= {re.sub(r"\\+(.)", r"\1", k) for k in found.group(2).split("|")}
-                else:
-                    statements.add(st)
+    # Traces in transform/mask; logs in transform/mask_logs since 0.159 (the second file).
+    groups = [group for name in ("transform/mask", "transform/mask_logs")
+              for kind in ("log_statements", "trace_statements", "metric_statements")
+              for group in (p.get(name) or {}).get(kind) or []]
+    for st in (st for group in groups for st in group.get("statements", [])):
+        found = _MASKED_KEYS.fullmatch(st)
+        if found:
+            keys |= {re.sub(r"\\+(.)", r"\1", k) for k in found.group(2).split("|")}
+        else:
+            statements.add(st)
     for action in ((p.get("attributes/mask") or {}).get("actions") or []):
         if isinstance(action, dict) and action.get("key"):
             statements.add(f"attribute {action['key']} ({action.get('action')})")
@@ -209,8 +214,11 @@ def _telemetry(d: StackDiff, address: str, attr: str) -> list[Finding]:
         found.append(Finding("sampling-changed", d.name, address, f"traces kept: {sb} % -> {sa} %"))
 
     def conditions(p: dict) -> list[str]:
-        return [c for c in (p.get("filter/noise") or {}).get("logs", {}).get("log_record", [])
-                if fb == fa or not c.startswith("severity_number")]  # these follow the floor
+        noise = p.get("filter/noise") or {}
+        # log_conditions (log.-prefixed paths) since collector 0.159; logs.log_record before.
+        found = noise.get("log_conditions") or (noise.get("logs") or {}).get("log_record") or []
+        return [c for c in found if fb == fa or not  # the severity conditions follow the floor
+                c.removeprefix("log.").startswith("severity_number")]
 
     nb, na = conditions(pb), conditions(pa)
     if nb != na:
@@ -223,6 +231,48 @@ def _telemetry(d: StackDiff, address: str, attr: str) -> list[Finding]:
             [f"{len(mb - ma)} masking statement(s) removed: {_listed(mb - ma)}"] if mb - ma else [])
         found.append(Finding("masking-removed", d.name, address, "; ".join(parts)))
     return found
+
+
+_LOG_GROUP_REF = re.compile(r"^\$\{(aws_cloudwatch_log_group\.[^.}]+)\.name\}$")
+
+
+def _protected_group(d: StackDiff, attrs: dict) -> tuple[str, bool]:
+    """(the log group a data protection policy is on, does head still have it?)"""
+    ref = str(attrs.get("log_group_name", ""))
+    m = _LOG_GROUP_REF.match(ref)
+    if m:
+        group = d.head.get(m[1]) or d.base.get(m[1]) or {}
+        return str(group.get("name") or m[1]), m[1] in d.head
+    return ref, any(g.get("name") == ref for a, g in d.head.items()
+                    if a.startswith("aws_cloudwatch_log_group."))
+
+
+def _protection(attrs: dict) -> tuple[set[str], set[str], set[str]]:
+    """(identifiers, custom patterns, audit destinations) of a data protection policy."""
+    from ..resolve.data_protection import KEY_VALUE
+
+    doc = parse_json_string(attrs.get("policy_document")) or {}
+    statements = doc.get("Statement") if isinstance(doc, dict) else None
+    if not isinstance(statements, list) or not statements:
+        return set(), set(), set()
+    custom = (doc.get("Configuration") or {}).get("CustomDataIdentifier") or []
+    patterns = {re.sub(r"^\[([A-Z])([a-z])\]", r"\2", alt.removesuffix(KEY_VALUE)).replace("\\.", ".")
+                for c in custom for alt in re.split(r"(?<!\\)\|", c.get("Regex", ""))}
+    destination = (((statements[0].get("Operation") or {}).get("Audit") or {})
+                   .get("FindingsDestination") or {})
+    return ({i.rsplit("/", 1)[-1] for s in statements for i in s.get("DataIdentifier") or []},
+            patterns, {f"{k} {json.dumps(v, sort_keys=True)}" for k, v in destination.items()})
+
+
+def _data_protection(d: StackDiff, address: str) -> list[Finding]:
+    base, head = d.base.get(address, {}), d.head.get(address, {})
+    group, _ = _protected_group(d, head)
+    (ib, pb, ab), (ia, pa, aa) = _protection(base), _protection(head)
+    parts = ([f"identifiers removed: {_listed(sorted(ib - ia), 6)}"] if ib - ia else []) + (
+        [f"patterns removed: {_listed(sorted(pb - pa), 6)}"] if pb - pa else []) + (
+        [f"audit destinations removed: {_listed(sorted(ab - aa))}"] if ab - aa else [])
+    return [Finding("data-protection-removed", d.name, address,
+                    f"log group {group}: " + "; ".join(parts))] if parts else []
 
 
 def _filters(what: str, before: set[str], after: set[str]) -> str:
@@ -306,6 +356,8 @@ def findings(diffs: list[StackDiff]) -> list[Finding]:
                 found += _telemetry(d, address, "value")
             elif rtype == "aws_s3_object" and address not in d.added:
                 found += _telemetry(d, address, "content")
+            elif rtype == "aws_cloudwatch_log_data_protection_policy" and address not in d.added:
+                found += _data_protection(d, address)
             found += _images(d, address) if address not in d.added else []
         for address in d.removed:
             rtype = address.split(".", 1)[0]
@@ -316,6 +368,13 @@ def findings(diffs: list[StackDiff]) -> list[Finding]:
             if rtype == "aws_lambda_function_recursion_config":
                 found.append(Finding("recursion-guard-changed", d.name, address,
                                      "recursion guard removed: Lambda falls back to its default"))
+            if rtype == "aws_cloudwatch_log_data_protection_policy":
+                group, kept = _protected_group(d, d.base[address])
+                if kept:  # a group destroyed with its policy is a stateful-destroy finding
+                    identifiers = len(_protection(d.base[address])[0])
+                    found.append(Finding("data-protection-removed", d.name, address,
+                                         f"log group {group} keeps its logs unmasked: its policy "
+                                         f"({identifiers} identifiers) is removed"))
             if rtype == "aws_cloudwatch_metric_alarm":
                 alarm = d.base[address]
                 found.append(Finding("paging-alarm-removed" if _pages(alarm) else "alarm-removed",

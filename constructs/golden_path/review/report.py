@@ -20,6 +20,7 @@ COMMENT_LIMIT = 65_536
 MUST_NOT_MISS = ["wildcard-iam", "iam-widened", "boundary-changed", "public-ingress",
                  "new-listener-rule", "paging-alarm-removed", "alarm-removed", "alarm-added",
                  "alarm-changed", "sampling-changed", "log-filters-changed", "masking-removed",
+                 "data-protection-removed",
                  "image-changed", "recursion-guard-changed", "stateful-destroy", "destroy",
                  "checkov-new-failures", "checkov-skip-added"]
 #: The telemetry volume and cost lines follow the last of these rules.

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 JSON_STRING_ATTRS = {"container_definitions", "policy", "assume_role_policy", "dashboard_body",
-                     "redrive_policy"}
+                     "redrive_policy", "policy_document"}
 TEXT_ATTRS = {("aws_ssm_parameter", "value"), ("aws_s3_object", "content")}
 #: Resources whose deletion loses data or configuration.
 STATEFUL = {"aws_cloudwatch_log_group", "aws_sqs_queue", "aws_ssm_parameter", "aws_s3_object",

@@ -9,6 +9,7 @@ Lambda languages and architectures are allowed). Service files name these
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -46,6 +47,70 @@ class Listener(_Model):
         description="Optional: `golden-path new` suggests <service>.<domain> as the host.")
 
 
+_LOG_GROUP_ARN = re.compile(
+    r"^arn:aws:logs:(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d):(?P<account>\d{12}):log-group:"
+    r"(?P<name>[.\-_/#A-Za-z0-9]{1,512})(?::\*)?$")
+_FIREHOSE_ARN = re.compile(
+    r"^arn:aws:firehose:(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d):(?P<account>\d{12}):"
+    r"deliverystream/(?P<name>[A-Za-z0-9._-]{1,64})$")
+_BUCKET_ARN = re.compile(r"^arn:aws:s3:::(?P<name>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$")
+
+
+def _name_of(pattern: re.Pattern, value: str | None) -> str | None:
+    m = pattern.match(value or "")
+    return m["name"] if m else value
+
+
+class DataProtectionAudit(_Model):
+    """Where CloudWatch Logs data protection sends its audit findings (a report per log
+    event with sensitive data) for every golden_path log group of the environment. Each
+    destination must exist before the policies are applied, in this environment's account
+    (docs/data-protection.md); without any, data is still masked, findings only counted."""
+
+    audit_log_group: Annotated[str, Field(
+        pattern=r"^([.\-_/#A-Za-z0-9]{1,512}|arn:aws:logs:[a-z0-9-]+:\d{12}:log-group:"
+                r"[.\-_/#A-Za-z0-9]{1,512}(:\*)?)$")] | None = Field(
+        None, description="A log group (name or ARN) for the findings.")
+    audit_bucket: Annotated[str, Field(
+        pattern=r"^(arn:aws:s3:::)?[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = Field(
+        None, description="An S3 bucket (name or ARN) for the findings; its policy must let "
+                          "CloudWatch Logs deliver (golden_path's deploy role needs "
+                          "s3:GetBucketPolicy and s3:PutBucketPolicy on it).")
+    audit_firehose: Annotated[str, Field(
+        pattern=r"^([A-Za-z0-9._-]{1,64}|arn:aws:firehose:[a-z0-9-]+:\d{12}:deliverystream/"
+                r"[A-Za-z0-9._-]{1,64})$")] | None = Field(
+        None, description="A Firehose delivery stream (name or ARN) for the findings.")
+
+    @property
+    def log_group_name(self) -> str | None:
+        return _name_of(_LOG_GROUP_ARN, self.audit_log_group)
+
+    @property
+    def bucket_name(self) -> str | None:
+        return _name_of(_BUCKET_ARN, self.audit_bucket)
+
+    @property
+    def firehose_name(self) -> str | None:
+        return _name_of(_FIREHOSE_ARN, self.audit_firehose)
+
+    def problems(self, account: str, region: str) -> list[Problem]:
+        """ARNs must name this environment's account and region (names are its own)."""
+        found = []
+        for key, pattern, what in (("audit_log_group", _LOG_GROUP_ARN, "log group"),
+                                   ("audit_firehose", _FIREHOSE_ARN, "delivery stream")):
+            value = getattr(self, key)
+            m = pattern.match(value or "")
+            if value and value.startswith("arn:") and not m:
+                found.append(Problem(("telemetry", "data_protection", key), value,
+                                     f"not a {what} ARN"))
+            elif m and (m["account"], m["region"]) != (account, region):
+                found.append(Problem(
+                    ("telemetry", "data_protection", key), value,
+                    f"the audit {what} must be in this environment's account {account} in "
+                    f"{region} (CloudWatch Logs delivers findings only there); give its name"))
+        return found
+
+
 class PlatformTelemetry(_Model):
     endpoint: Annotated[str, Field(pattern=r"^https://[^\s/]+(/\S*)?$")] = Field(
         description="The vendor's OTLP/HTTP endpoint, https only.")
@@ -57,6 +122,9 @@ class PlatformTelemetry(_Model):
         None, description="Secret holding this environment's key for client pseudonyms "
                           "(a random [A-Za-z0-9] string, e.g. `openssl rand -hex 32`); "
                           "given to collectors like the vendor key, never written in a config.")
+    data_protection: DataProtectionAudit | None = Field(
+        None, description="CloudWatch Logs data protection of every golden_path log group "
+                          "(docs/data-protection.md): where its audit findings go.")
 
 
 class StateBackend(_Model):
@@ -123,6 +191,8 @@ class PlatformEnvironment(_Model):
             add(Problem(("telemetry", "pseudonym_key_secret_arn"),
                         self.telemetry.pseudonym_key_secret_arn,
                         f"the pseudonym key secret must be in this environment's {where}"))
+        if self.telemetry.data_protection is not None:
+            problems += self.telemetry.data_protection.problems(self.account, self.region)
         if self.permissions_boundary and f"::{self.account}:" not in self.permissions_boundary:
             add(Problem(("permissions_boundary",), self.permissions_boundary,
                         f"the boundary policy must be in this environment's account {self.account}"))
