@@ -228,7 +228,7 @@ def test_alarms_in_the_stack(web_stack):
     dashboard = one(web_stack, "aws_cloudwatch_dashboard")
     assert dashboard["dashboard_name"] == "billing-api-staging"
     body = json.loads(dashboard["dashboard_body"])
-    assert len(body["widgets"][1]["properties"]["alarms"]) == 10
+    assert len(body["widgets"][1]["properties"]["alarms"]) == 12
 
 
 def _band(alarm: dict) -> tuple[str, dict]:
