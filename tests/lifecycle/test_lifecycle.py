@@ -35,7 +35,8 @@ _FARGATE = {"aws_ecs_service", "aws_ecs_task_definition", "aws_security_group",
             "aws_vpc_security_group_egress_rule", "aws_iam_role", "aws_iam_role_policy",
             "aws_appautoscaling_target", "aws_appautoscaling_policy", "aws_ssm_parameter",
             "aws_cloudwatch_log_group", "aws_cloudwatch_log_data_protection_policy",
-            "aws_cloudwatch_metric_alarm", "aws_cloudwatch_dashboard"}
+            "aws_cloudwatch_metric_alarm", "aws_cloudwatch_dashboard",
+            "aws_cloudwatch_event_rule"}  # the sidecar-exits rule
 #: What each kind must have created (and had checked gone after destroy): proof the
 #: fixture exercised the kind, not just an empty stack.
 CREATED = {
