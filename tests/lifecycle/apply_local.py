@@ -100,6 +100,9 @@ class Outcome:
     left: list[Leftover] = field(default_factory=list)
     state_after_destroy: list[str] | None = None
     applied: list[dict] = field(default_factory=list)  # managed resources after apply
+    #: ``terraform plan -json`` after apply (and, for DRIFT kinds, after the changes made
+    #: behind Terraform's back), for ``golden-path drift``.
+    drift_plan: Path | None = None
 
 
 def lifecycle(session: Session, kind: str, echo: Callable[[str], None] | None = None) -> Outcome:
@@ -138,11 +141,44 @@ def _lifecycle(session: Session, run: StackRun, out: Outcome) -> None:
         out.applied = managed(run.remote_state())
         out.lock = run.observe_lock()
         failed(run.plan())  # exit 2 is a perpetual diff: the output names the attribute
+        if out.kind in DRIFT:
+            DRIFT[out.kind](session, run, out.applied)
+        out.drift_plan = session.root / "drift" / f"{run.name}.plan.json"
+        out.drift_plan.parent.mkdir(exist_ok=True)
+        if run.plan_json(out.drift_plan).returncode not in (0, 2):
+            out.failures.append(f"terraform plan -json exited {run.steps[-1].returncode}:\n"
+                                f"{run.steps[-1].output[-6000:]}")
     if failed(run.destroy()):
         return
     if out.applied:
         out.left = leftovers(session.emu, out.applied, run.account)
         out.state_after_destroy = [r["address"] for r in managed(run.remote_state())]
+
+
+def _drift_lambda_sqs(session: Session, run: StackRun, applied: list[dict]) -> None:
+    """Two changes behind Terraform's back, as a person in the console would make them:
+    the throttles alarm's threshold, and the function queue's visibility timeout."""
+    (name,) = [r["values"]["alarm_name"] for r in applied
+               if r["type"] == "aws_cloudwatch_metric_alarm"
+               and r["values"]["alarm_name"].endswith("-throttles")]
+    cloudwatch = session.emu.client("cloudwatch", run.account)
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    keep = ("AlarmName", "AlarmDescription", "ActionsEnabled", "AlarmActions", "OKActions",
+            "InsufficientDataActions", "MetricName", "Namespace", "Statistic", "Dimensions",
+            "Period", "EvaluationPeriods", "DatapointsToAlarm", "ComparisonOperator",
+            "TreatMissingData")
+    cloudwatch.put_metric_alarm(**{k: alarm[k] for k in keep if k in alarm},
+                                Threshold=alarm["Threshold"] + 5)
+    (queue,) = [r["values"] for r in applied if r["type"] == "aws_sqs_queue"
+                and r["values"]["redrive_policy"]]  # the function's queue, not its DLQ
+    sqs = session.emu.client("sqs", run.account)
+    sqs.set_queue_attributes(QueueUrl=queue["url"], Attributes={
+        "VisibilityTimeout": str(queue["visibility_timeout_seconds"] + 60)})
+
+
+#: Kinds whose stack the lifecycle changes behind Terraform's back before the drift plan.
+DRIFT: dict[str, Callable[[Session, StackRun, list[dict]], None]] = {
+    "lambda-sqs": _drift_lambda_sqs}
 
 
 def report(outcomes: list[Outcome]) -> str:

@@ -167,6 +167,15 @@ class StackRun:
     def plan(self) -> Step:
         return self.run("plan", "plan", "-detailed-exitcode", "-input=false")
 
+    def plan_json(self, path: Path) -> Step:
+        """``terraform plan -json`` (the machine-readable stream, drift included) into
+        ``path``, as the drift workflow runs it; exit 0 or 2 (changes) are both fine."""
+        step = self.run(f"plan json {path.stem}", "plan", "-json", "-input=false",
+                        "-lock=false", "-detailed-exitcode")
+        path.write_text("\n".join(line for line in step.output.splitlines()
+                                   if line.startswith("{")) + "\n")
+        return step
+
     def destroy(self) -> Step:
         return self.run("destroy", "destroy", "-auto-approve", "-input=false")
 
