@@ -145,11 +145,30 @@ def _cmd_cost(args: argparse.Namespace) -> int:
 
 
 def _cmd_changed(args: argparse.Namespace) -> int:
-    from .fleet.changed import changed_stacks
+    from .fleet.changed import DEFAULT_SHARDS, changed_stacks
+    from .load.platform import find_platform
 
-    result = changed_stacks(args.base, args.head)
-    print(result.to_json() if args.format == "json" else result.to_text(), end="")
+    # The environments' rollout order, canary and bake: platform.yaml in or above the
+    # head's synth output (the project's root); without one, the three defaults.
+    platform = _platform(args) or find_platform([args.head])
+    shards = args.shards or (DEFAULT_SHARDS if args.format == "matrix" else None)
+    result = changed_stacks(args.base, args.head, platform, shards=shards)
+    print({"json": result.to_json, "matrix": result.to_matrix}.get(args.format, result.to_text)(),
+          end="")
     return 0
+
+
+def _cmd_gate(args: argparse.Namespace) -> int:
+    from .fleet.gate import report, run_gate
+
+    def echo(line: str) -> None:  # CI logs, as it waits
+        print(line, flush=True)
+
+    result = run_gate(args.out, args.stacks, bake_minutes=args.bake_minutes, interval=args.interval,
+                      ignore=args.ignore or (), region=args.region, endpoint_url=args.endpoint_url,
+                      echo=echo)
+    print(report(result, args.stacks, args.wave, args.bake_minutes), end="", flush=True)
+    return 0 if result.passed else 1
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
@@ -293,8 +312,27 @@ def parser() -> argparse.ArgumentParser:
                                        "outputs, in apply order")
     c.add_argument("--base", required=True, help="synth output of the base branch (cdktf.out)")
     c.add_argument("--head", required=True, help="synth output of the change (cdktf.out)")
-    c.add_argument("--format", choices=["text", "json"], default="text")
+    c.add_argument("--format", choices=["text", "json", "matrix"], default="text",
+                   help="matrix: the plan shards as a GitHub Actions matrix, on one line")
+    c.add_argument("--shards", type=int, metavar="N",
+                   help="cut the stacks into at most N shards, one CI job each, planned or "
+                        "applied one after another (1..256; --format matrix: default 20)")
+    c.add_argument("--platform", metavar="FILE", help="platform.yaml: the environments' rollout "
+                   "order, canary and bake (default: the one in or above --head, else "
+                   "sandbox, staging, production)")
     c.set_defaults(func=_cmd_changed)
+    a = sub.add_parser("gate", help="after a rollout wave's bake time, stop if an alarm of its "
+                                    "stacks is in ALARM (exit 1, naming them)")
+    a.add_argument("--out", default="cdktf.out", help="the synth output the wave was applied from")
+    a.add_argument("--stacks", nargs="+", required=True, help="the stacks the wave applied")
+    a.add_argument("--bake-minutes", type=float, default=0,
+                   help="wait this long first, looking every --interval (default: 0)")
+    a.add_argument("--interval", type=float, default=60, help="seconds between looks (default: 60)")
+    a.add_argument("--wave", type=int, help="the wave's number, for the resume instruction")
+    a.add_argument("--ignore", nargs="+", metavar="ALARM", help="alarms known to be unrelated")
+    a.add_argument("--region", help="every alarm in this region (default: each stack's own)")
+    a.add_argument("--endpoint-url", help="a CloudWatch endpoint (tests: the local emulator)")
+    a.set_defaults(func=_cmd_gate)
     import textwrap
 
     from .review.findings import ALL_RULES

@@ -134,8 +134,9 @@ def _common(name: str, team: str, platform: LoadedPlatform) -> dict[str, Any]:
 
 def _environments(platform: LoadedPlatform, omit: dict[str, str]) -> list[dict[str, Any]]:
     """One entry per platform environment, in order; ``omitted`` says why one is left out."""
-    return [{"name": env, "omitted": omit.get(env), "min_floor": profile(env).web_min_floor,
-             "min_tasks": profile(env).min_tasks, "max_tasks": profile(env).max_tasks}
+    profiles = {env: profile(platform.platform.profile_of(env)) for env in platform.environments}
+    return [{"name": env, "omitted": omit.get(env), "min_floor": profiles[env].web_min_floor,
+             "min_tasks": profiles[env].min_tasks, "max_tasks": profiles[env].max_tasks}
             for env in platform.environments]
 
 

@@ -36,6 +36,8 @@ class StackPlan:
     team_route: tuple[str, str, str, str] | None = None
     default_tags: dict = field(default_factory=dict)
     state: StateBackend | None = None
+    #: A team-route stack: its environment's profile (which severities page there).
+    profile: str | None = None
 
 
 @dataclass
@@ -57,13 +59,15 @@ def plan_stacks(services: list[Resolved], teams: TeamRegistry | None) -> list[St
     if teams is not None:
         routes = sorted({(s.spec.team, s.spec.environment, s.account, s.region) for s in services})
         team_tags = {(s.spec.environment, s.account, s.region): s.default_tags for s in services}
+        profiles = {s.spec.environment: s.profile.name for s in services}
         for team, env, account, region in routes:
-            if route_plan(team, env, teams).empty:
+            if route_plan(team, env, teams, profiles[env]).empty:
                 continue  # the notify topic exists and nothing pages here
             plans.append(StackPlan(team_stack_name(team, env, account, region),
                                    team_route=(team, env, account, region),
                                    default_tags=team_tags[(env, account, region)],
-                                   state=team_routes_state(services, team, env, account, region)))
+                                   state=team_routes_state(services, team, env, account, region),
+                                   profile=profiles[env]))
     return plans
 
 
@@ -79,7 +83,7 @@ def build_stacks(app, plans: list[StackPlan], teams: TeamRegistry | None) -> lis
             team, env, account, region = plan.team_route
             names.append(TeamStack(app, team=team, environment=env, account=account, region=region,
                                    teams=teams, default_tags=plan.default_tags,
-                                   state=plan.state).node.id)
+                                   state=plan.state, profile=plan.profile).node.id)
     return names
 
 

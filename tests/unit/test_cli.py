@@ -24,8 +24,9 @@ def test_schema_describes_service_yaml(capsys):
     # The fleet form: shared fields plus environments; what the platform owns is absent.
     assert fleet_ecs["required"] == fleet_fn["required"] == ["name", "team", "environments"]
     assert "environment" not in fleet_ecs["properties"] and "account_id" not in fleet_fn["properties"]
-    assert fleet_ecs["properties"]["environments"]["propertyNames"]["enum"] == [
-        "sandbox", "staging", "production"]
+    # Any environment platform.yaml names (docs/environments.md).
+    assert fleet_ecs["properties"]["environments"]["propertyNames"] == {
+        "pattern": "^[a-z][a-z0-9-]*[a-z0-9]$", "maxLength": 20}
     lb = doc["$defs"]["FleetLoadBalancer"]["properties"]
     assert "listener" in lb and "listener_arn" not in lb
     assert set(doc["$defs"]["FleetNetwork"]["properties"]) == {"security_group_ids"}
@@ -38,8 +39,10 @@ def test_platform_schema(capsys):
     env = doc["$defs"]["PlatformEnvironment"]
     assert {"account", "region", "ecs_cluster", "vpc_id", "subnet_ids", "telemetry"} <= set(env["required"])
     assert "required" not in doc["$defs"]["PartialPlatformEnvironment"]
-    assert doc["properties"]["environments"]["propertyNames"]["enum"] == [
-        "sandbox", "staging", "production"]
+    assert doc["properties"]["environments"]["propertyNames"] == {
+        "pattern": "^[a-z][a-z0-9-]*[a-z0-9]$", "maxLength": 20}
+    assert env["properties"]["profile"]["anyOf"][0]["enum"] == ["sandbox", "staging", "production"]
+    assert {"profile", "rollout"}.isdisjoint(doc["$defs"]["PlatformDefaults"]["properties"])
 
 
 def test_committed_schema_is_current():

@@ -87,7 +87,7 @@ class RoutePlan(_Model):
 
     notify_topic: str | None  # None: the team's existing topic is used
     emails: list[str]
-    page_topic: str | None  # only in production, and only with a pagerduty route
+    page_topic: str | None  # only in a production profile, and only with a pagerduty route
     pagerduty_secret: str | None
 
     @property
@@ -95,11 +95,13 @@ class RoutePlan(_Model):
         return self.notify_topic is None and self.page_topic is None
 
 
-def route_plan(team: str, environment: str, registry: TeamRegistry) -> RoutePlan:
+def route_plan(team: str, environment: str, registry: TeamRegistry,
+               profile: str | None = None) -> RoutePlan:
+    """``profile``: the environment's (platform.yaml); default its name, a profile name."""
     from .resolve import ROUTING
 
     entry = registry.teams[team]
-    pages = any("page" in r for r in ROUTING[environment].values())
+    pages = any("page" in r for r in ROUTING[profile or environment].values())
     return RoutePlan(
         notify_topic=None if entry.notify.existing_topic
         else notify_topic_name(team, environment, registry),

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..errors import Problem, SpecError, collect
+from ..spec.environments import described
 from .defaults import AlarmDef, Metric, band_expression, fargate_defaults, is_band, lambda_defaults
 from .registry import TeamRegistry, notify_topic_name, page_topic_name
 
-#: environment -> severity -> routes. Sandbox notifies only when the service asks.
+#: profile -> severity -> routes: the environment's profile (platform.yaml's ``profile:``,
+#: else its name) decides. Sandbox notifies only when the service asks.
 ROUTING: dict[str, dict[str, tuple[str, ...]]] = {
     "production": {"critical": ("page", "notify"), "warning": ("notify",), "info": ()},
     "staging": {"critical": ("notify",), "warning": ("notify",), "info": ()},
@@ -22,10 +24,11 @@ ROUTING: dict[str, dict[str, tuple[str, ...]]] = {
 SANDBOX_OPT_IN = {"critical": ("notify",), "warning": ("notify",), "info": ()}
 
 
-def routes(environment: str, severity: str, notify_in_sandbox: bool = False) -> tuple[str, ...]:
-    if environment == "sandbox" and notify_in_sandbox:
+def routes(profile: str, severity: str, notify_in_sandbox: bool = False) -> tuple[str, ...]:
+    """Where an alarm of ``severity`` goes in an environment of ``profile``."""
+    if profile == "sandbox" and notify_in_sandbox:
         return SANDBOX_OPT_IN[severity]
-    return ROUTING[environment][severity]
+    return ROUTING[profile][severity]
 
 
 @dataclass(frozen=True)
@@ -89,13 +92,14 @@ def resolve_alarms(service, registry: TeamRegistry | None) -> list[ResolvedAlarm
               "page": page_topic_name(spec.team, env)}
     resolved, pagers = [], []
     for d, source, runbook in definitions:
-        route = routes(env, d.severity, alerts.notify_in_sandbox)
+        route = routes(service.profile.name, d.severity, alerts.notify_in_sandbox)
         if "page" in route:
             if not runbook:
                 where = (("alerts", "runbook") if source == "default" else
                          ("alerts", "alarms", _index(alerts, d.signal), "runbook"))
                 problems.append(Problem(where, None,
-                                        f"alarm '{d.signal}' pages in production and needs a "
+                                        f"alarm '{d.signal}' pages in "
+                                        f"{described(env, service.profile)} and needs a "
                                         "runbook URL (alerts.runbook or the alarm's runbook)"))
             pagers.append(d.signal)
         resolved.append(ResolvedAlarm(
@@ -108,7 +112,8 @@ def resolve_alarms(service, registry: TeamRegistry | None) -> list[ResolvedAlarm
         ))
     if pagers and registry is not None and team.pagerduty is None:
         problems.append(Problem(("team",), spec.team,
-                                f"alarms {', '.join(pagers)} page in production, but team "
+                                f"alarms {', '.join(pagers)} page in "
+                                f"{described(env, service.profile)}, but team "
                                 f"{spec.team} has no pagerduty route in teams.yaml"))
     collect(problems)
     return resolved

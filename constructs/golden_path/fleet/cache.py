@@ -5,7 +5,7 @@ A stack's key is a SHA-256 over everything its synthesized JSON depends on:
 - the resolved service (``repr`` of the frozen dataclasses: the effective spec
   with platform.yaml's values, the profile's decisions, names, sizes, the
   telemetry policy, boundary, default tags and state backend) or, for a
-  team-route stack, its team, environment, account, region, tags and state;
+  team-route stack, its team, environment and its profile, account, region, tags and state;
 - the team's entry in teams.yaml (alarms route through it);
 - the code: golden_path's version and the bytes of its sources and templates;
 - the backend: which one (``GOLDEN_PATH_BACKEND``) and the installed versions
@@ -78,7 +78,8 @@ def stack_key(plan, teams) -> str:
         h.update(repr(plan.service).encode())
         team = plan.service.spec.team
     else:
-        h.update(repr((plan.team_route, sorted(plan.default_tags.items()), plan.state)).encode())
+        h.update(repr((plan.team_route, sorted(plan.default_tags.items()), plan.state,
+                       plan.profile)).encode())
         team = plan.team_route[0]
     entry = teams.teams.get(team) if teams is not None else None
     h.update(repr((teams is not None, entry.model_dump() if entry else None)).encode())

@@ -5,12 +5,24 @@ stack, ignoring cdktf's metadata (``//``). A stack depends on another when it us
 something the other creates: today, a service's alarms publish to the SNS topics
 its team-route stack creates. Apply order puts a stack after what it depends on;
 destroy order is the reverse.
+
+Apply order is a rollout: the platform's environments in their rollout order first
+(sandbox, staging, production by default), dependencies second. An environment with a
+canary gets a canary wave (named services, or a share of the changed stacks chosen by
+a stable hash of the stack name) before the rest. Each wave carries its environment and
+its bake time, the wait before the alarm gate (``fleet/gate.py``) lets the next wave
+start. ``--shards N`` cuts the stacks into at most N lists planned (or applied) one
+after another, one CI job each: GitHub Actions refuses a matrix over 256 jobs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+import math
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +37,38 @@ class StackChange:
     #: From the stack's AWS provider: where CI assumes its role.
     account: str | None = None
     region: str | None = None
+    #: The platform environment the stack belongs to (None: not one the platform lists).
+    environment: str | None = None
+    #: The rollout wave it is applied in (1-based); None for a removed stack.
+    wave: int | None = None
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Stacks of one account and region that one CI job plans (or applies) one after another."""
+
+    shard: int
+    account: str | None
+    region: str | None
+    stacks: list[str]
+    count: int
+
+
+@dataclass(frozen=True)
+class Wave:
+    """One step of the rollout: one environment (or its canary), then a bake and the gate."""
+
+    number: int
+    environment: str | None
+    kind: str  # canary | main
+    #: Minutes to wait after the wave before the alarm gate lets the next one start.
+    bake_minutes: int
+    #: In apply order.
+    stacks: list[str]
+    #: Dependency steps: a step's stacks run in parallel, the steps one after another.
+    steps: list[list[str]]
+    #: With ``--shards``: each step's stacks in shards (one CI job each).
+    shards: list[list[Shard]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -38,21 +82,34 @@ class ChangedStacks:
     #: Removed stacks, each before the stacks it depended on.
     destroy_order: list[str] = field(default_factory=list)
     stacks: list[StackChange] = field(default_factory=list)
-    #: ``apply_order`` in waves: every stack of a wave depends only on earlier waves, so
-    #: CI runs a wave's stacks in parallel (a matrix job) and the waves one after another.
+    #: ``apply_order`` in dependency steps (the ``steps`` of the rollout waves, one after
+    #: another): every stack of a step depends only on earlier steps, so CI runs a step's
+    #: stacks in parallel and the steps one after another.
     waves: list[list[str]] = field(default_factory=list)
+    #: The rollout: environments in order, a canary first where the platform asks for one.
+    rollout: list[Wave] = field(default_factory=list)
+    #: With ``--shards``: every stack to plan, in at most N shards (``--format matrix``).
+    plan_shards: list[Shard] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"
 
+    def to_matrix(self) -> str:
+        """The plan shards as a GitHub Actions matrix, on one line (for ``$GITHUB_OUTPUT``)."""
+        return json.dumps({"include": [asdict(s) for s in self.plan_shards]},
+                          separators=(",", ":")) + "\n"
+
     def to_text(self) -> str:
-        lines = [f"{len(self.apply_order)} stack(s) to plan and apply, {len(self.removed)} removed, "
-                 f"{self.unchanged} unchanged"]
+        lines = [f"{len(self.apply_order)} stack(s) to plan and apply in {len(self.rollout)} "
+                 f"wave(s), {len(self.removed)} removed, {self.unchanged} unchanged"]
         status = {s.name: s for s in self.stacks}
-        for name in self.apply_order:
-            deps = status[name].depends_on
-            after = f" (after {', '.join(deps)})" if deps else ""
-            lines.append(f"  {status[name].status:<8} {name}{after}")
+        for wave in self.rollout:
+            lines.append(f"wave {wave.number}: {wave_title(wave)}, {len(wave.stacks)} stack(s); "
+                         f"bake {wave.bake_minutes} min, then the alarm gate")
+            for name in wave.stacks:
+                deps = status[name].depends_on
+                after = f" (after {', '.join(deps)})" if deps else ""
+                lines.append(f"  {status[name].status:<8} {name}{after}")
         for name in self.destroy_order:
             lines.append(f"  removed  {name} (destroy only through the explicit destroy step)")
         return "\n".join(lines) + "\n"
@@ -123,19 +180,194 @@ def _where(stack: dict) -> tuple[str | None, str | None]:
     return accounts[0], provider.get("region")
 
 
-def changed_stacks(base: str | Path, head: str | Path) -> ChangedStacks:
+# ---- rollout: environments in order, a canary wave, bake times ----------------------
+
+@dataclass(frozen=True)
+class _Canary:  # fleet/rollout_config.py's Canary
+    services: tuple[str, ...] = ()
+    share: int | None = None  # percent of the environment's stacks
+    bake_minutes: int = 0
+
+
+@dataclass(frozen=True)
+class _Environment:  # fleet/rollout_config.py's RolloutEnvironment
+    name: str
+    profile: str
+    order: int
+    bake_minutes: int
+    canary: _Canary | None = None
+
+
+#: Without a platform.yaml (or before it says how to roll out): the three profiles, in order.
+DEFAULT_ROLLOUT = (_Environment("sandbox", "sandbox", 1, 0), _Environment("staging", "staging", 2, 15),
+                   _Environment("production", "production", 3, 30))
+
+
+def rollout_environments(platform=None) -> list:
+    """The platform's environments in rollout order (``fleet/rollout_config.py``); the
+    defaults without a platform."""
+    try:
+        from . import rollout_config
+    except ImportError:  # platform.yaml's environments do not say how to roll out yet
+        rollout_config = None
+    if platform is None:
+        return list(DEFAULT_ROLLOUT)
+    if rollout_config is not None:
+        return list(rollout_config.rollout_environments(platform))
+    names = set(platform.environments)
+    return [e for e in DEFAULT_ROLLOUT if e.name in names]
+
+
+def environment_of_stack(name: str, environments: list) -> str | None:
+    """The environment in a stack's name: ``<service>-<env>`` or
+    ``team-<team>-<env>-<account>-<region>``; the longest environment name that fits."""
+    try:
+        from .rollout_config import environment_of_stack as of_stack
+    except ImportError:
+        of_stack = None
+    if of_stack is not None:
+        return of_stack(name, [e.name for e in environments])
+    for env in sorted((e.name for e in environments), key=len, reverse=True):
+        if name.endswith(f"-{env}") or re.fullmatch(
+                rf"team-.+-{re.escape(env)}-\d{{12}}-[a-z0-9-]+", name):
+            return env
+    return None
+
+
+def _stable_hash(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
+def _closure(names: set[str], deps: dict[str, set[str]], within: set[str]) -> set[str]:
+    """``names`` and what they depend on among ``within``, transitively."""
+    found, todo = set(names), list(names)
+    while todo:
+        for dep in deps.get(todo.pop(), set()) & within:
+            if dep not in found:
+                found.add(dep)
+                todo.append(dep)
+    return found
+
+
+def canary_stacks(group: set[str], deps: dict[str, set[str]], environment: str, canary) -> set[str]:
+    """The canary wave of one environment's changed stacks: the named services' stacks,
+    and besides them ``share`` percent of the stacks (rounded up) in the order of a stable
+    hash of their names, at least one stack in all; with the stacks they depend on (a
+    team route before its services). Shares count the stacks nothing else depends on."""
+    used = {d for n in group for d in deps.get(n, set()) & group}
+    leaves = sorted(group - used) or sorted(group)
+    named = {f"{s}-{environment}" for s in canary.services}
+    chosen = [n for n in leaves if n in named]
+    extra = math.ceil((canary.share or 0) * len(leaves) / 100) or (0 if chosen else 1)
+    chosen += [n for n in sorted(leaves, key=_stable_hash) if n not in named][:extra]
+    return _closure(set(chosen), deps, group)
+
+
+def plan_rollout(names: set[str], deps: dict[str, set[str]], environments: list,
+                 env_of: Callable[[str], str | None]) -> list[Wave]:
+    """Waves: environments in rollout order, each split into canary and main; inside a
+    wave, dependency steps. Stacks of no listed environment come last, one wave."""
+    by_env: dict[str | None, set[str]] = {}
+    for name in names:
+        by_env.setdefault(env_of(name), set()).add(name)
+    parts: list[tuple[str | None, str, int, set[str]]] = []
+    for env in sorted(environments, key=lambda e: e.order):
+        group = by_env.pop(env.name, set())
+        canary = canary_stacks(group, deps, env.name, env.canary) if group and env.canary else set()
+        if canary:
+            parts.append((env.name, "canary", env.canary.bake_minutes, canary))
+        parts.append((env.name, "main", env.bake_minutes, group - canary))
+    for env_name in sorted(by_env, key=str):
+        parts.append((env_name, "main", 0, by_env[env_name]))
+    waves = []
+    for env_name, kind, bake, part in parts:
+        if part:
+            steps = _waves(part, deps)
+            waves.append(Wave(len(waves) + 1, env_name, kind, bake, [n for s in steps for n in s], steps))
+    return waves
+
+
+def wave_title(wave: Wave) -> str:
+    where = wave.environment or "stacks of no environment in platform.yaml"
+    return f"{where} canary" if wave.kind == "canary" else where
+
+
+# ---- shards: at most N CI jobs, each planning (or applying) its stacks in turn --------
+
+MAX_MATRIX = 256  # GitHub Actions refuses a larger job matrix
+DEFAULT_SHARDS = 20
+
+
+def make_shards(names: list[str], where: dict[str, tuple[str | None, str | None]],
+                weight: dict[str, int], n: int) -> list[Shard]:
+    """At most ``n`` shards, each of one account and region (one role per CI job).
+
+    Each next shard goes to the account/region group whose shards hold the most stacks
+    (each group at least one); inside a group the stacks, heaviest first (most resources;
+    then by name),
+    are dealt round robin, so shard sizes differ by at most one and the big stacks are
+    spread. Deterministic: the same stacks always give the same shards."""
+    if not 1 <= n <= MAX_MATRIX:
+        raise SpecError(Problem(("--shards",), n, f"between 1 and {MAX_MATRIX}: GitHub Actions "
+                                                  f"refuses a job matrix over {MAX_MATRIX} jobs"))
+    groups: dict[tuple, list[str]] = {}
+    for name in names:
+        groups.setdefault(where[name], []).append(name)
+    keys = sorted(groups, key=lambda k: (str(k[0]), str(k[1])))
+    if len(keys) > n:
+        raise SpecError(Problem(("--shards",), n, f"the stacks are in {len(keys)} account/region "
+                                                  "pairs and a shard holds one; ask for at least "
+                                                  f"{len(keys)} shards"))
+    counts = {k: 1 for k in keys}
+    for _ in range(min(n, len(names)) - len(keys)):  # the next shard to the busiest shards' group
+        k = max(keys, key=lambda k: (len(groups[k]) / counts[k], -keys.index(k)))
+        counts[k] += 1
+    shards: list[Shard] = []
+    for k in keys:
+        dealt: list[list[str]] = [[] for _ in range(counts[k])]
+        for i, name in enumerate(sorted(groups[k], key=lambda s: (-weight.get(s, 0), s))):
+            dealt[i % counts[k]].append(name)
+        for stacks in dealt:
+            if stacks:
+                shards.append(Shard(len(shards) + 1, k[0], k[1], sorted(stacks), len(stacks)))
+    return shards
+
+
+def _resources(stack: dict) -> int:
+    return sum(len(v) for v in stack.get("resource", {}).values() if isinstance(v, dict))
+
+
+def changed_stacks(base: str | Path, head: str | Path, platform=None, *,
+                   shards: int | None = None) -> ChangedStacks:
+    """What changed from ``base`` to ``head``, in rollout order; ``platform`` (a loaded
+    platform.yaml) gives the environments' order, canary and bake times (default: the
+    three profiles in order); ``shards`` cuts the stacks into at most that many CI jobs."""
     before, after = load_stacks(base), load_stacks(head)
     added = sorted(set(after) - set(before))
     removed = sorted(set(before) - set(after))
     changed = sorted(n for n in set(after) & set(before)
                      if _canonical(after[n]) != _canonical(before[n]))
     head_deps, base_deps = dependencies(after), dependencies(before)
-    apply_order = _order(set(added) | set(changed), head_deps)
+    environments = rollout_environments(platform)
+
+    def env_of(name: str) -> str | None:
+        return environment_of_stack(name, environments)
+
+    rollout = plan_rollout(set(added) | set(changed), head_deps, environments, env_of)
+    apply_order = [n for wave in rollout for n in wave.stacks]
+    wave_of = {n: w.number for w in rollout for n in w.stacks}
     destroy_order = list(reversed(_order(set(removed), base_deps)))
     stacks = [StackChange(n, "added" if n in added else "changed", tuple(sorted(head_deps[n])),
-                          *_where(after[n])) for n in apply_order]
-    stacks += [StackChange(n, "removed", tuple(sorted(base_deps[n])), *_where(before[n]))
+                          *_where(after[n]), env_of(n), wave_of[n]) for n in apply_order]
+    stacks += [StackChange(n, "removed", tuple(sorted(base_deps[n])), *_where(before[n]), env_of(n))
                for n in destroy_order]
+    plan_shards: list[Shard] = []
+    if shards is not None:
+        where = {n: _where(after[n]) for n in apply_order}
+        weight = {n: _resources(after[n]) for n in apply_order}
+        plan_shards = make_shards(apply_order, where, weight, shards)
+        rollout = [replace(w, shards=[make_shards(step, where, weight, shards) for step in w.steps])
+                   for w in rollout]
     return ChangedStacks(added, changed, removed, len(set(after) & set(before)) - len(changed),
                          apply_order, destroy_order, stacks,
-                         _waves(set(added) | set(changed), head_deps))
+                         [step for wave in rollout for step in wave.steps], rollout, plan_shards)

@@ -44,9 +44,9 @@ class TeamStack(TerraformStack):
 
     def __init__(self, scope: Construct, *, team: str, environment: str, account: str,
                  region: str, teams: TeamRegistry, default_tags: dict[str, str] | None = None,
-                 state: StateBackend | None = None):
+                 state: StateBackend | None = None, profile: str | None = None):
         super().__init__(scope, f"team-{team}-{environment}-{account}-{region}")  # team_stack_name
-        plan = route_plan(team, environment, teams)
+        plan = route_plan(team, environment, teams, profile)  # profile: default the name
         self.backend = configure_backend(self, state or StateBackend(
             "local", {"path": f"terraform.{self.node.id}.tfstate"}))
         self.provider = AwsProvider(self, "aws", region=region, allowed_account_ids=[account],

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..resolve import Resolved, ResolvedFunction
+from ..spec.environments import described
 from .provenance import Origins
 from .service_file import source_of
 
@@ -37,7 +38,8 @@ def explain(service: Resolved) -> str:
     origins: Origins = source_of(spec) or {}
     data = spec.model_dump(mode="json", by_alias=True)
     profile = service.profile.name
-    out = [f"# {service.stack_name}: {spec.name} of team {spec.team} in {spec.environment}"]
+    out = [f"# {service.stack_name}: {spec.name} of team {spec.team} in "
+           f"{described(spec.environment, service.profile)}"]
     if service.permissions_boundary or service.default_tags:
         out.append(f"# platform: permissions boundary {service.permissions_boundary or 'none'}, "
                    f"default tags {json.dumps(service.default_tags)}")

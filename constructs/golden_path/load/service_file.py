@@ -11,12 +11,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path as FsPath
 from typing import Any
 
 from ..errors import MISSING, Path, Problem, SpecError
 from ..spec import RUNTIMES, AnySpec
-from ..spec.common import ENVIRONMENTS
 from ..spec.ecs import ServiceSpec
 from ..spec.lambda_ import LambdaSpec
 from .platform import LoadedPlatform, PlatformContext
@@ -50,8 +50,12 @@ PLATFORM_OWNED: dict[str, dict[Path, tuple[str, ...]]] = {
 }
 
 
-def parse_service(data: Any) -> AnySpec:
-    """Validate parsed YAML or Python arguments for any runtime; raise SpecError."""
+def parse_service(data: Any, environments: Sequence[str] | None = None) -> AnySpec:
+    """Validate parsed YAML or Python arguments for any runtime; raise SpecError.
+
+    ``environments``: the platform's environment names a fleet-form spec may be in
+    (default: a profile name, as in a single-environment file).
+    """
     if isinstance(data, (ServiceSpec, LambdaSpec)):
         return data
     if not isinstance(data, dict):
@@ -61,7 +65,7 @@ def parse_service(data: Any) -> AnySpec:
     if not isinstance(runtime, str) or runtime not in RUNTIMES:
         raise SpecError(Problem(("runtime",), runtime,
                                 f"expected one of {', '.join(RUNTIMES)} (default: ecs)"))
-    return RUNTIMES[runtime].parse(data)
+    return RUNTIMES[runtime].parse(data, environments)
 
 
 def load_service_file(path: str | os.PathLike, platform: LoadedPlatform | None = None,
@@ -102,6 +106,11 @@ def load_service(path: str | FsPath, environment: str | None = None,
     if spec is None:
         fleet = isinstance(data, dict) and "environments" in data
         key = ("environments",) if fleet else ("environment",)
+        if fleet and platform is not None and environment not in platform.environments:
+            raise SpecError(Problem(key, environment,
+                                    f"{platform.file} defines no environment {environment} (it "
+                                    f"has {', '.join(platform.environments)})",
+                                    str(path), lines.get(key)))
         raise SpecError(Problem(key, environment,
                                 "the service does not run in this environment" if fleet else
                                 f"this file is for {data.get('environment')}; pass that or none",
@@ -129,9 +138,11 @@ def expand(data: Any, lines: dict[Path, int], file: str, platform: LoadedPlatfor
                            "from platform.yaml: put one beside or above it, or pass --platform FILE"))
     environments = data["environments"]
     if not isinstance(environments, dict) or not environments:
+        names = ", ".join(platform.environments) if platform is not None else \
+            "platform.yaml's environments"
         problems.append(at(("environments",), environments,
-                           f"map each environment the service runs in ({', '.join(ENVIRONMENTS)}) "
-                           "to its overrides, e.g. 'production: {cpu: 1024}' or 'sandbox: {}'"))
+                           f"map each environment the service runs in ({names}) to its "
+                           "overrides, e.g. 'production: {cpu: 1024}' or 'sandbox: {}'"))
     if problems:
         raise SpecError(problems)
     shared = {k: v for k, v in data.items() if k != "environments"}
@@ -142,9 +153,6 @@ def expand(data: Any, lines: dict[Path, int], file: str, platform: LoadedPlatfor
         if only is not None and env != only:
             continue
         where = ("environments", env)
-        if env not in ENVIRONMENTS:
-            problems.append(at(where, MISSING, f"unknown environment; use {', '.join(ENVIRONMENTS)}"))
-            continue
         if env not in platform.environments:
             problems.append(at(where, MISSING,
                                f"{platform.file} defines no environment {env} (it has "
@@ -190,7 +198,7 @@ def substitute(value: Any, values: dict[str, str]) -> Any:
 
 def _parse(data: Any, origins: Origins, context: PlatformContext | None = None) -> AnySpec:
     try:
-        spec = parse_service(data)
+        spec = parse_service(data, (context.name,) if context is not None else None)
         if context is not None:
             check_rules(spec, context)
     except SpecError as err:

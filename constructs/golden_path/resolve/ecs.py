@@ -13,7 +13,7 @@ from datetime import date
 
 from ..errors import Problem, collect
 from ..spec.ecs import ARN_PATTERNS, ServiceSpec
-from ..spec.environments import Profile, profile
+from ..spec.environments import Profile, described, profile_of
 from ..telemetry import sidecars
 from ..telemetry.distributions import distribution
 from ..telemetry.policy import (
@@ -167,7 +167,7 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
     ``today`` (default: the current date) decides whether an incident override
     has expired.
     """
-    prof = profile(spec.environment)
+    prof = profile_of(spec)  # platform.yaml's profile of the environment
     cluster = ARN_PATTERNS["ecs-cluster"].match(spec.network.cluster_arn)
     assert cluster is not None  # validated in spec
     problems: list[Problem] = []
@@ -261,7 +261,8 @@ def _scaling(spec: ServiceSpec, prof: Profile, problems: list[Problem]) -> TaskS
     desired = min(max(prof.desired_tasks, minimum), maximum) if s.desired is None else s.desired
     if spec.kind == "web" and minimum < prof.web_min_floor:
         problems.append(Problem(("scaling", "min"), minimum,
-                                f"a web service in {prof.name} runs at least {prof.web_min_floor} "
+                                f"a web service in {described(spec.environment, prof)} runs at "
+                                f"least {prof.web_min_floor} "
                                 "tasks (one per availability zone); raise scaling.min"))
     if minimum > maximum:
         problems.append(Problem(("scaling", "max"), maximum,

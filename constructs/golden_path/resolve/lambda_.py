@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..errors import Problem, collect
-from ..spec.environments import Profile, profile
+from ..spec.environments import Profile, profile_of
 from ..spec.lambda_ import LambdaSpec, language_family
 from ..telemetry.lambda_layers import LayerChoice, LayerUnavailable, layers_for
 from ..telemetry.policy import (
@@ -140,7 +140,7 @@ class ResolvedFunction:
 
 def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFunction:
     """Decide everything about a function; SpecError names the field when it can't work."""
-    prof = profile(spec.environment)
+    prof = profile_of(spec)  # platform.yaml's profile of the environment
     problems: list[Problem] = []
     policy = telemetry_policy(
         spec, prof, today or date.today(), problems,

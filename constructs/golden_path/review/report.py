@@ -11,6 +11,8 @@ from pydantic import BaseModel
 
 from ..fleet.changed import ChangedStacks
 from .findings import ALL_RULES, Finding
+from .group import counts, group_changes, group_findings, identity_of, where
+from .identity import environment_order
 from .plan import PlanSummary
 from .synth_diff import StackDiff
 
@@ -39,6 +41,54 @@ class StackModel(BaseModel):
     added: list[str]
     removed: list[str]
     changed: dict[str, list[dict[str, Any]]]
+    #: Who the stack is, read from the stack (tags, provider): for grouping and counts.
+    environment: str | None = None
+    service: str | None = None
+    team: str | None = None
+    account: str | None = None
+    region: str | None = None
+    #: lambda, web, worker, team (a team's alert routes) or other
+    kind: str = "other"
+
+
+class ChangeGroupModel(BaseModel):
+    """One change wherever it appears: ``address``, ``path``, ``before`` and ``after`` with
+    each stack's own name, environment, service, team, account and region replaced by
+    ``{stack}``, ``{environment}``, ... (a digest by ``{hash}``); a config text's change
+    as its diff in ``after``."""
+
+    action: str  # changed, added, removed
+    type: str
+    address: str
+    path: str | None = None
+    before: Any = None
+    after: Any = None
+    stacks: list[str]
+    where: str
+
+
+class FindingGroupModel(BaseModel):
+    """One finding wherever it appears (``resource`` and ``detail`` normalized)."""
+
+    rule: str
+    resource: str
+    detail: str
+    stacks: list[str]
+    where: str
+
+
+class SummaryModel(BaseModel):
+    """What changed and where: stacks by status, environment, team and kind."""
+
+    stacks_changed: int = 0
+    stacks_added: int = 0
+    stacks_removed: int = 0
+    stacks_unchanged: int = 0
+    by_environment: dict[str, int] = {}
+    by_team: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    #: The environments in rollout order (the apply order's, else the usual one).
+    environments: list[str] = []
 
 
 class PlanModel(BaseModel):
@@ -79,6 +129,10 @@ class ReviewModel(BaseModel):
     removed_stacks: list[str] = []
     #: Per stack whose sampling, log floor, noise filters or incident override changes.
     cost: list[CostLineModel] = []
+    #: The changes grouped across stacks (the most stacks first), and the findings.
+    changes: list[ChangeGroupModel] = []
+    finding_groups: list[FindingGroupModel] = []
+    summary: SummaryModel = SummaryModel()
 
 
 def build(diffs: list[StackDiff], plans: list[PlanSummary], found: list[Finding],
@@ -88,12 +142,39 @@ def build(diffs: list[StackDiff], plans: list[PlanSummary], found: list[Finding]
     rules = ({f.rule for f in found} | ({"checkov-new-failures"} if checkov_new else set())
              | ({"checkov-skip-added"} if skips else set()))
     rank = {name: i for i, name in enumerate(changed.apply_order)} if changed else {}
+    live = [d for d in sorted(diffs, key=lambda d: (rank.get(d.name, len(rank)), d.name))
+            if not d.empty]
+    identities = {d.name: identity_of(d) for d in diffs}
+    seen = [identities[d.name].environment for d in live]
+    # The environments in the order the rollout reaches them (else the usual order).
+    envs = list(dict.fromkeys(e for e in seen if e)) if rank else environment_order(seen)
+    env_rank = {e: i for i, e in enumerate(envs)}
+
+    def where_(stacks: list[str]) -> str:
+        return where(stacks, identities, env_rank)
+
+    every = list(found) + [Finding("checkov-new-failures", s, r, c)
+                           for s, c, r in sorted(checkov_new or ())]
+    every += [Finding("checkov-skip-added", s, r, f"skips {c}, because {why}")
+              for s, c, r, why in skips]
+    names = [d.name for d in live]
+    stack_level = {d.name: ("added" if not d.base else "removed" if not d.head else "changed")
+                   for d in live}
+    summary = SummaryModel(
+        stacks_changed=sum(v == "changed" for v in stack_level.values()),
+        stacks_added=sum(v == "added" for v in stack_level.values()),
+        stacks_removed=sum(v == "removed" for v in stack_level.values()),
+        stacks_unchanged=len(diffs) - len(live),
+        by_environment=counts(names, identities, "environment", envs),
+        by_team=counts(names, identities, "team"), by_kind=counts(names, identities, "kind"),
+        environments=envs)
     return ReviewModel(
         stacks=[StackModel(name=d.name, added=d.added, removed=d.removed,
                            changed={c.address: [asdict(a) for a in c.changes]
-                                    for c in d.changed})
-                for d in sorted(diffs, key=lambda d: (rank.get(d.name, len(rank)), d.name))
-                if not d.empty],
+                                    for c in d.changed},
+                           **{k: getattr(identities[d.name], k) for k in (
+                               "environment", "service", "team", "account", "region", "kind")})
+                for d in live],
         apply_order=changed.apply_order if changed else [],
         removed_stacks=changed.destroy_order if changed else [],
         plans=[PlanModel(**asdict(p)) for p in plans],
@@ -103,6 +184,14 @@ def build(diffs: list[StackDiff], plans: list[PlanSummary], found: list[Finding]
         fired=sorted(r for r in fail_on if r in rules),
         checkov_skips_added=[list(s) for s in skips],
         cost=[CostLineModel(**asdict(c)) for c in cost or []],
+        changes=[ChangeGroupModel(action=g.action, type=g.type, address=g.address, path=g.path,
+                                  before=g.before, after=g.after, stacks=g.stacks,
+                                  where=where_(g.stacks))
+                 for g in group_changes(live)],
+        finding_groups=[FindingGroupModel(rule=g.rule, resource=g.resource, detail=g.detail,
+                                          stacks=g.stacks, where=where_(g.stacks))
+                        for g in group_findings(every, identities)],
+        summary=summary,
     )
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .identity import Identity, identify
 
 JSON_STRING_ATTRS = {"container_definitions", "policy", "assume_role_policy", "dashboard_body",
                      "redrive_policy", "policy_document"}
@@ -44,26 +47,37 @@ class StackDiff:
     changed: list[ResourceChange] = field(default_factory=list)
     base: dict[str, dict] = field(default_factory=dict)
     head: dict[str, dict] = field(default_factory=dict)
+    #: Who the stack is (environment, service, team, account, region), for grouping.
+    identity: Identity | None = None
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.removed or self.changed)
 
 
-def load_synth(outdir: str | Path) -> dict[str, dict[str, dict]]:
-    """{stack: {"type.name": attributes}} from a cdktf.out directory (missing: {})."""
-    stacks: dict[str, dict[str, dict]] = {}
+def load_docs(outdir: str | Path) -> dict[str, dict]:
+    """{stack: its parsed cdk.tf.json} of a cdktf.out directory (missing: {}); each
+    document is read and parsed once, whatever reads it afterwards."""
     root = Path(outdir) / "stacks"
     if not root.is_dir():
-        return stacks
-    for stack_dir in sorted(root.iterdir()):
-        doc = json.loads((stack_dir / "cdk.tf.json").read_text())
-        resources = {}
-        for rtype, items in (doc.get("resource") or {}).items():
-            for name, attrs in items.items():
-                resources[f"{rtype}.{name}"] = {k: v for k, v in attrs.items() if k != "//"}
-        stacks[stack_dir.name] = resources
-    return stacks
+        return {}
+    return {d.name: json.loads((d / "cdk.tf.json").read_bytes())
+            for d in sorted(root.iterdir()) if (d / "cdk.tf.json").is_file()}
+
+
+def resources_of(doc: dict) -> dict[str, dict]:
+    """{"type.name": attributes} of a stack's document, without cdktf's ``//`` metadata."""
+    resources = {}
+    for rtype, items in (doc.get("resource") or {}).items():
+        for name, attrs in items.items():
+            resources[f"{rtype}.{name}"] = ({k: v for k, v in attrs.items() if k != "//"}
+                                            if "//" in attrs else attrs)
+    return resources
+
+
+def load_synth(outdir: str | Path) -> dict[str, dict[str, dict]]:
+    """{stack: {"type.name": attributes}} from a cdktf.out directory (missing: {})."""
+    return {name: resources_of(doc) for name, doc in load_docs(outdir).items()}
 
 
 def unescape(text: str) -> str:
@@ -87,14 +101,33 @@ def attr_changes(rtype: str, before: dict, after: dict) -> list[AttrChange]:
         if b == a:
             continue
         if (rtype, key) in TEXT_ATTRS and isinstance(b, str) and isinstance(a, str):
-            lines = list(difflib.unified_diff(unescape(b).splitlines(), unescape(a).splitlines(),
-                                              lineterm="", n=1))[2:]
-            changes.append(AttrChange(key, None, "\n".join(lines)))
+            changes.append(AttrChange(key, None, text_diff(unescape(b), unescape(a))))
         elif key in JSON_STRING_ATTRS:
             changes += _walk(key, parse_json_string(b), parse_json_string(a))
         else:
             changes += _walk(key, b, a)
     return changes
+
+
+def text_diff(before: str, after: str, context: int = 1) -> str:
+    """The changed lines of two texts as unified-diff hunks (no file header). The lines
+    both share at the start and the end are skipped before difflib compares the rest
+    (a one-line change in a 200-line config costs no more than the line)."""
+    b, a = before.splitlines(), after.splitlines()
+    start = 0
+    while start < min(len(b), len(a)) and b[start] == a[start]:
+        start += 1
+    start = max(0, start - context)
+    end = 0
+    while end < min(len(b), len(a)) - start and b[-1 - end] == a[-1 - end]:
+        end += 1
+    end = max(0, end - context)
+    hunks = list(difflib.unified_diff(b[start:len(b) - end], a[start:len(a) - end],
+                                      lineterm="", n=context))[2:]
+    shift = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
+    return "\n".join(shift.sub(lambda m: f"@@ -{int(m[1]) + start}{m[2] or ''} "
+                                         f"+{int(m[3]) + start}{m[4] or ''} @@", line)
+                     if line.startswith("@@") else line for line in hunks)
 
 
 def _walk(path: str, b: Any, a: Any) -> list[AttrChange]:
@@ -116,14 +149,22 @@ def _walk(path: str, b: Any, a: Any) -> list[AttrChange]:
     return [AttrChange(path, b, a)]
 
 
-def diff_synth(base: dict[str, dict[str, dict]], head: dict[str, dict[str, dict]]) -> list[StackDiff]:
+def diff_synth(base: dict[str, dict[str, dict]], head: dict[str, dict[str, dict]],
+               providers: dict[str, dict] | None = None) -> list[StackDiff]:
+    """Every stack of either side, compared resource by resource; ``providers`` (each
+    stack's AWS provider block, :func:`identity.provider_of`) completes each stack's
+    identity with its account and region."""
     diffs = []
+    providers = providers or {}
     for name in sorted(set(base) | set(head)):
         b, h = base.get(name, {}), head.get(name, {})
         d = StackDiff(name, base=b, head=h)
+        d.identity = identify(name, h or b, providers.get(name))
         d.added = sorted(set(h) - set(b))
         d.removed = sorted(set(b) - set(h))
         for address in sorted(set(b) & set(h)):
+            if b[address] == h[address]:
+                continue
             rtype = address.split(".", 1)[0]
             changes = attr_changes(rtype, b[address], h[address])
             if changes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -15,6 +15,8 @@ from pydantic import (
     PrivateAttr,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
 )
 
 from ..alerts.spec import Alerts, alerts_problems
@@ -23,8 +25,16 @@ from .base import _Model
 from .iam_lint import team_problems
 from .traffic import Traffic
 
-Environment = Literal["sandbox", "staging", "production"]
-ENVIRONMENTS: tuple[str, ...] = typing.get_args(Environment)
+#: The three behaviours an environment can have (spec/environments.py). platform.yaml
+#: names any environments and gives each a profile; a single-environment file (no
+#: platform.yaml) uses these names as its environments.
+ProfileName = Literal["sandbox", "staging", "production"]
+PROFILE_NAMES: tuple[str, ...] = typing.get_args(ProfileName)
+#: The environments of a single-environment file: the profile names (kept for imports).
+ENVIRONMENTS: tuple[str, ...] = PROFILE_NAMES
+#: An environment name of platform.yaml: like a service name, at most 20 characters
+#: (every name derived from it still fits AWS's limits, e.g. ``<service>-<environment>``).
+ENVIRONMENT_NAME_MAX = 20
 LogLevel = Literal["debug", "info", "warn", "error"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
@@ -46,7 +56,7 @@ ARN_PATTERNS = {
 }
 
 
-def _name(max_len: int, what: str):
+def _name(max_len: int, what: str, example: str = "billing-api"):
     def check(value: str) -> str:
         if len(value) > max_len:
             raise ValueError(
@@ -56,7 +66,7 @@ def _name(max_len: int, what: str):
         if not _NAME.match(value):
             raise ValueError(
                 f"{what} must be lowercase letters, digits and '-', starting with a letter "
-                "and not ending with '-', e.g. 'billing-api'"
+                f"and not ending with '-', e.g. '{example}'"
             )
         return value
 
@@ -131,6 +141,27 @@ def _portable_regex(value: str) -> str:
 
 ServiceName = Annotated[str, _name(40, "name")]
 TeamName = Annotated[str, _name(32, "team")]
+#: An environment platform.yaml names (``environments.<name>``).
+EnvironmentName = Annotated[str, _name(ENVIRONMENT_NAME_MAX, "environment", "prod-eu")]
+
+
+def _environment(value: str, info: ValidationInfo) -> str:
+    """A spec's environment: one of platform.yaml's (the fleet form passes them as the
+    validation context, ``{"environments": [...]}``), else a profile name (a
+    single-environment file, or a spec built in Python)."""
+    allowed = (info.context or {}).get("environments")
+    if allowed is None:
+        if value not in PROFILE_NAMES:
+            raise ValueError("Input should be 'sandbox', 'staging' or 'production'")
+    elif value not in allowed:
+        raise ValueError(f"platform.yaml defines no environment {value!r}; its environments: "
+                         f"{', '.join(allowed)}")
+    return value
+
+
+#: A spec's environment. The schema (single-environment form) lists the profile names.
+Environment = Annotated[str, AfterValidator(_environment),
+                        WithJsonSchema({"enum": list(PROFILE_NAMES), "type": "string"})]
 ClusterArn = Annotated[str, _arn("ecs-cluster")]
 SecretArn = Annotated[str, _arn("secret")]
 SecretOrParameterArn = Annotated[str, _arn("ssm-parameter", "secret")]
@@ -251,12 +282,17 @@ class ServiceBase(_Model):
     _platform: Any = PrivateAttr(None)
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any]):
-        """Validate a mapping (parsed YAML or keyword arguments); raise SpecError."""
+    def parse(cls, data: Mapping[str, Any], environments: Sequence[str] | None = None):
+        """Validate a mapping (parsed YAML or keyword arguments); raise SpecError.
+
+        ``environments``: the environments platform.yaml names (fleet form); without
+        them the environment is one of the profile names.
+        """
         from .validation import pydantic_problems
 
+        context = {"environments": list(environments)} if environments is not None else None
         try:
-            spec = cls.model_validate(dict(data))
+            spec = cls.model_validate(dict(data), context=context)
         except ValidationError as exc:
             raise SpecError(pydantic_problems(exc, cls)) from None
         collect(spec.problems())

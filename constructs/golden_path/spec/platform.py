@@ -18,11 +18,13 @@ from ..errors import MISSING, Problem
 from .base import _Model
 from .common import (
     ARN_PATTERNS,
-    Environment,
+    EnvironmentName,
     KmsKeyArn,
     ListenerArn,
+    ProfileName,
     SecretArn,
     SecurityGroupId,
+    ServiceName,
     SubnetId,
     VpcId,
 )
@@ -140,9 +142,51 @@ class StateBackend(_Model):
     path: str | None = Field(None, description="local: a directory relative to the synth output.")
 
 
+#: The longest bake golden_path accepts (a day), in minutes.
+BAKE_MINUTES_MAX = 1440
+
+
+class Canary(_Model):
+    """The first wave of a production-profile environment: some services, and/or a share of
+    the environment's stacks, rolled out and baked before the rest (docs/environments.md)."""
+
+    services: list[ServiceName] = Field(
+        default_factory=list, max_length=100,
+        description="Services that go first in this environment (their stacks).")
+    share: int | None = Field(
+        None, ge=1, le=50, description="Percent of the environment's changed stacks that go "
+                                       "first (1..50), besides the named services.")
+    bake_minutes: int | None = Field(
+        None, ge=0, le=BAKE_MINUTES_MAX,
+        description="Minutes the canary wave bakes before the rest of the environment "
+                    "(default: the environment's bake_minutes).")
+
+
+class Rollout(_Model):
+    """Where an environment stands in the rollout of a change (docs/environments.md)."""
+
+    order: int | None = Field(
+        None, ge=1, le=1000,
+        description="Position in the rollout, lowest first (default by profile: sandbox 1, "
+                    "staging 2, production 3; ties by name). Unique among the orders given.")
+    bake_minutes: int | None = Field(
+        None, ge=0, le=BAKE_MINUTES_MAX,
+        description="Minutes the environment bakes (alarms watched) before the next one "
+                    "starts (default by profile: sandbox 0, staging 15, production 30).")
+    canary: Canary | None = Field(
+        None, description="Production profile only: a first wave of services and/or a share.")
+
+
 class PlatformEnvironment(_Model):
     """Everything the platform provides in one environment."""
 
+    profile: ProfileName | None = Field(
+        None, description="How the environment behaves (sampling, retention, paging, task "
+                          "counts, rollout defaults): sandbox, staging or production. Default: "
+                          "the environment's name, which must then be one of them.")
+    rollout: Rollout | None = Field(
+        None, description="The environment's place in the rollout order, its bake time and "
+                          "canary (docs/environments.md).")
     account: AccountId
     region: Region
     ecs_cluster: str = Field(pattern=r"^[A-Za-z0-9_-]{1,255}$", description="ECS cluster name.")
@@ -226,10 +270,15 @@ class Rules(_Model):
 
 
 class Platform(_Model):
-    """The validated platform.yaml (``defaults`` already merged into each environment)."""
+    """The validated platform.yaml (``defaults`` already merged into each environment;
+    each environment's ``profile`` filled in)."""
 
     rules: Rules = Field(default_factory=Rules)
-    environments: dict[Environment, PlatformEnvironment] = Field(min_length=1)
+    environments: dict[EnvironmentName, PlatformEnvironment] = Field(min_length=1)
+
+    def profile_of(self, environment: str) -> str:
+        """The profile name of an environment (its ``profile:``, else its own name)."""
+        return self.environments[environment].profile or environment
 
 
 class PlatformFile(_Model):
@@ -239,5 +288,9 @@ class PlatformFile(_Model):
     defaults: dict = Field(
         default_factory=dict,
         description="Fields shared by every environment (any environment field); each "
-                    "environment's own values win (deep merge; a list replaces; null clears).")
-    environments: dict[Environment, PlatformEnvironment] = Field(min_length=1)
+                    "environment's own values win (deep merge; a list replaces; null clears). "
+                    "Not profile or rollout: those are set per environment.")
+    environments: dict[EnvironmentName, PlatformEnvironment] = Field(
+        min_length=1, description="The platform's environments by name (lowercase letters, "
+                                  "digits and '-', at most 20 characters), e.g. dev, qa, "
+                                  "prod-eu; each with its profile (docs/environments.md).")

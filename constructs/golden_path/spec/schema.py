@@ -14,7 +14,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from .common import ENVIRONMENTS
+from .common import ENVIRONMENT_NAME_MAX
+
+#: The names platform.yaml may give its environments (spec/common.py EnvironmentName).
+_ENVIRONMENT_NAMES = {"pattern": "^[a-z][a-z0-9-]*[a-z0-9]$", "maxLength": ENVIRONMENT_NAME_MAX}
 
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 #: Properties removed from the fleet-form twin of each model (the platform sets them).
@@ -40,10 +43,11 @@ def service_schema() -> dict[str, Any]:
         body["title"] = f"{body.get('title', name)} (fleet form)"
         body["properties"]["environments"] = {
             "type": "object",
-            "description": "Each environment the service runs in, with its overrides (deep "
-                           "merge; a list replaces; null clears). Accounts, network, listeners "
-                           "and the telemetry vendor come from platform.yaml.",
-            "propertyNames": {"enum": list(ENVIRONMENTS)},
+            "description": "Each environment the service runs in (one platform.yaml names), "
+                           "with its overrides (deep merge; a list replaces; null clears). "
+                           "Accounts, network, listeners and the telemetry vendor come from "
+                           "platform.yaml.",
+            "propertyNames": dict(_ENVIRONMENT_NAMES),
             "additionalProperties": {"anyOf": [{"type": "object"}, {"type": "null"}]},
             "minProperties": 1,
         }
@@ -78,9 +82,15 @@ def platform_schema() -> dict[str, Any]:
     defs["PartialPlatformEnvironment"] = partial
     doc["properties"]["environments"]["additionalProperties"] = {
         "$ref": "#/$defs/PartialPlatformEnvironment"}
-    doc["properties"]["defaults"] = {"$ref": "#/$defs/PartialPlatformEnvironment",
+    # defaults: any environment field but the environment's own (profile, rollout).
+    shared = copy.deepcopy(partial)
+    for own in ("profile", "rollout"):
+        shared["properties"].pop(own)
+    shared["title"] = "PlatformDefaults (merged under every environment)"
+    defs["PlatformDefaults"] = shared
+    doc["properties"]["defaults"] = {"$ref": "#/$defs/PlatformDefaults",
                                      "description": PlatformFile.model_fields["defaults"].description}
-    doc["properties"]["environments"]["propertyNames"] = {"enum": list(ENVIRONMENTS)}
+    doc["properties"]["environments"]["propertyNames"] = dict(_ENVIRONMENT_NAMES)
     doc["$schema"] = _DRAFT
     doc["title"] = "golden_path platform.yaml"
     doc["description"] = (PlatformEnvironment.__doc__ or "").strip()

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from ..errors import Problem
 from ..spec.common import ServiceBase
-from ..spec.environments import LOG_LEVELS, Profile
+from ..spec.environments import LOG_LEVELS, Profile, described
 
 #: One seed for the whole fleet: every collector keeps or drops the same trace ids,
 #: so a trace that crosses services is kept or dropped as a whole.
@@ -177,12 +177,13 @@ def telemetry_policy(spec: ServiceBase, prof: Profile, today: date, problems: li
     low, high = tp.sampling_bounds
     if t.sampling_percent is not None and not low <= t.sampling_percent <= high:
         problems.append(Problem(("telemetry", "sampling_percent"), t.sampling_percent,
-                                f"in {prof.name} sampling is {low:g}..{high:g} %; "
+                                f"in {described(spec.environment, prof)} sampling is "
+                                f"{low:g}..{high:g} %; "
                                 "to raise it during an incident use telemetry.incident"))
     level = tp.log_level if t.log_level is None else t.log_level
     if LOG_LEVELS.index(level) < LOG_LEVELS.index(tp.most_verbose_log_level):
         problems.append(Problem(("telemetry", "log_level"), t.log_level,
-                                f"in {prof.name} the most verbose floor is "
+                                f"in {described(spec.environment, prof)} the most verbose floor is "
                                 f"{tp.most_verbose_log_level}; during an incident use "
                                 "telemetry.incident.log_level"))
     incident = None

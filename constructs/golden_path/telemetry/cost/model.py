@@ -30,6 +30,7 @@ from pathlib import Path
 from ...errors import MISSING, Problem, SpecError
 from ...load.provenance import Origin
 from ...load.service_file import platform_of, source_of
+from ...spec.environments import rollout_rank
 from ...spec.traffic import RATE_FIELDS, UNITS, Prices
 from .corpus import (
     Calibration,
@@ -101,6 +102,8 @@ class Inputs:
     corpus: Corpus
     prices: Prices | None
     prices_origin: str | None
+    #: The environment's place in the rollout (order, name): reports list environments so.
+    rank: tuple[int, str] = (0, "")
 
     @property
     def units_per_day(self) -> float:
@@ -203,7 +206,8 @@ def inputs_of(service) -> Inputs:
         kind=kind, file=where.file if where else None,
         health_check_path=getattr(spec, "health_check_path", None) if kind == "web" else None,
         assumptions=values, shares=shares, corpus=corpus_of(spec, origins),
-        prices=prices, prices_origin=str(context.origin("prices")) if prices else None)
+        prices=prices, prices_origin=str(context.origin("prices")) if prices else None,
+        rank=rollout_rank(spec))
 
 
 def corpus_of(spec, origins) -> Corpus:
@@ -365,10 +369,8 @@ def number(value: float) -> str:
 
 def stack_costs(services) -> list[StackCost]:
     """Every stack's costs; all problems of all stacks at once."""
-    from ...spec.common import ENVIRONMENTS
-
     out, problems = [], []
-    services = sorted(services, key=lambda s: (s.spec.name, ENVIRONMENTS.index(s.spec.environment)))
+    services = sorted(services, key=lambda s: (s.spec.name, rollout_rank(s.spec)))
     for service in services:
         try:
             out.append(evaluate(inputs_of(service), policy_of(service)))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
-from ...spec.common import ENVIRONMENTS
 from .model import GB, MONTH_DAYS, SIGNALS, StackCost, pct
 
 
@@ -92,6 +91,8 @@ class CostReport(BaseModel):
     fleet: list[SignalModel]
     #: The 10 services that cost most after the policy (by GB without prices).
     top: list[ServiceTotal]
+    #: The environments in rollout order (platform.yaml), for the Markdown's summary.
+    _environments: list[str] = PrivateAttr(default_factory=list)
 
 
 def build(costs: list[StackCost]) -> CostReport:
@@ -115,10 +116,13 @@ def build(costs: list[StackCost]) -> CostReport:
         cost_kept_per_month=_month(group, "cost_kept_per_day"))
         for name, group in by_service.items()]
     top.sort(key=lambda t: (-(t.cost_kept_per_month or 0), -t.gb_kept_per_month, t.service))
-    return CostReport(currency=currency,
-                      prices={c.inputs.environment: c.inputs.prices_origin for c in priced},
-                      month_days=MONTH_DAYS, gb_bytes=int(GB), stacks=stacks, fleet=fleet,
-                      top=top[:10])
+    report = CostReport(currency=currency,
+                        prices={c.inputs.environment: c.inputs.prices_origin for c in priced},
+                        month_days=MONTH_DAYS, gb_bytes=int(GB), stacks=stacks, fleet=fleet,
+                        top=top[:10])
+    ranked = sorted({c.inputs.rank for c in costs})
+    report._environments = list(dict.fromkeys(name for _, name in ranked))
+    return report
 
 
 def _month(group: list[StackModel], key: str) -> float | None:
@@ -197,7 +201,7 @@ def saved(before: float, after: float) -> str:
 
 def to_markdown(report: CostReport) -> str:
     cur = report.currency
-    envs = [e for e in ENVIRONMENTS if any(s.environment == e for s in report.stacks)]
+    envs = report._environments or list(dict.fromkeys(s.environment for s in report.stacks))
     out = ["## Telemetry volume and cost", ""]
     prices = (f"prices in {cur} from {', '.join(sorted(set(report.prices.values())))}" if cur
               else "no prices in platform.yaml: volumes only")
