@@ -194,6 +194,33 @@ def test_unknown_platform_environment_and_section(tmp_path):
     assert {f for f in fields if not f.startswith("environments.qa")} == {"networks"}
 
 
+
+def test_environments_with_their_own_names_and_profiles(tmp_path):
+    """Renamed environments: the file's keys are the platform's names, the behaviour the
+    profile's (docs/environments.md)."""
+    from golden_path.spec.environments import profile_of
+
+    data = yaml.safe_load(PLATFORM.read_text())
+    envs = data["environments"]
+    data["environments"] = {"dev": {**envs["sandbox"], "profile": "sandbox"},
+                            "prod-eu": {**envs["production"], "profile": "production",
+                                        "rollout": {"canary": {"services": ["quotes"]}}}}
+    platform = load_platform(write(tmp_path, yaml.safe_dump(data), "platform.yaml"))
+    assert {n: platform.context(n).profile for n in platform.environments} == {
+        "dev": "sandbox", "prod-eu": "production"}
+    path = write(tmp_path, LAMBDA.replace("  sandbox: {}", "  dev: {}").replace(
+        "  production:\n", "  prod-eu:\n"))
+    dev, prod = load_service_file(path, platform)
+    assert (dev.environment, prod.environment) == ("dev", "prod-eu")
+    assert (profile_of(dev).name, profile_of(prod).name) == ("sandbox", "production")
+    assert dev.variables["TABLE"] == "quotes-dev"
+    # The old names are no environments of this platform.
+    with pytest.raises(SpecError) as caught:
+        load_service_file(write(tmp_path, LAMBDA, "old.yaml"), platform)
+    assert {p.field for p in caught.value.problems} == {"environments.sandbox",
+                                                        "environments.production"}
+    assert "(it has dev, prod-eu)" in caught.value.problems[0].hint
+
 # ---- what the platform owns; environments the platform lacks ---------------------------
 
 def test_platform_owned_fields_are_refused(platform, tmp_path):
