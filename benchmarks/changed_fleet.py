@@ -5,13 +5,17 @@
 Generates a fleet (benchmarks/fleet_gen.py), synthesizes it (base), changes one
 service the way a team would (a production-only override, then a shared field),
 synthesizes again (head) and runs `golden-path changed` on the two outputs: the
-stacks it lists are the ones the pull-request workflow plans (examples/ci/).
+stacks it lists are the ones the pull-request workflow plans (examples/ci/). Last, a
+platform change: one line of a shared template (the exporter's compression) rendered
+differently in every service stack, in rollout waves and plan shards.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -38,6 +42,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--services", type=int, default=300)
+    parser.add_argument("--shards", type=int, default=20)
     args = parser.parse_args()
     from golden_path.fleet.changed import changed_stacks
 
@@ -71,6 +76,23 @@ def main() -> None:
         both = changed_stacks(Path(tmp) / "base", Path(tmp) / "head2")
         print(f"change 2, {target.name} shared field: {len(both.apply_order)} stack(s) to plan of "
               f"{stacks} ({', '.join(both.apply_order)})")
+        # 3. A platform change: templates/_exporter.yaml.j2 rendered differently everywhere.
+        shutil.copytree(Path(tmp) / "base", Path(tmp) / "head3")
+        for path in (Path(tmp) / "head3" / "stacks").glob("*/cdk.tf.json"):
+            text = path.read_text()
+            path.write_text(text.replace("compression: gzip", "compression: zstd"))
+        t0 = time.perf_counter()
+        three = changed_stacks(Path(tmp) / "base", Path(tmp) / "head3", shards=args.shards)
+        print(f"change 3, one line of the shared exporter template: {len(three.apply_order)} stack(s) "
+              f"to plan of {stacks}, `changed` in {time.perf_counter() - t0:.1f} s")
+        for wave in three.rollout:
+            shards = [len(step) for step in wave.shards]
+            print(f"  wave {wave.number}: {wave.environment} {wave.kind}, {len(wave.stacks)} stacks, "
+                  f"bake {wave.bake_minutes} min, apply jobs per step {shards}")
+        sizes = [s.count for s in three.plan_shards]
+        print(f"  plan matrix: {len(three.plan_shards)} jobs (of at most {args.shards}), "
+              f"{min(sizes)}..{max(sizes)} stacks each, "
+              f"{len(json.dumps(json.loads(three.to_matrix())))} bytes of job output")
 
 
 if __name__ == "__main__":

@@ -176,9 +176,10 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
     from .review.checkov_scan import checkov_binary, scan, skips_added
     from .review.findings import ALL_RULES, findings
+    from .review.identity import provider_of
     from .review.plan import summarise_plan
     from .review.report import build, to_json, to_markdown
-    from .review.synth_diff import diff_synth, load_synth
+    from .review.synth_diff import diff_synth, load_docs, resources_of
 
     fail_on = [r for r in (args.fail_on or "").split(",") if r]
     unknown = [r for r in fail_on if r not in ALL_RULES]
@@ -188,8 +189,12 @@ def _cmd_review(args: argparse.Namespace) -> int:
         raise SpecError(Problem(("--fail-on",), ",".join(unknown),
                                 f"unknown rule; rules: {', '.join(ALL_RULES)}"))
     diffs, found = [], []
+    base_docs = load_docs(args.base) if args.base else {}
+    head_docs = load_docs(args.head) if args.head else {}  # each document parsed once
     if args.head:
-        diffs = diff_synth(load_synth(args.base) if args.base else {}, load_synth(args.head))
+        providers = {n: provider_of(d) for n, d in {**base_docs, **head_docs}.items()}
+        diffs = diff_synth({n: resources_of(d) for n, d in base_docs.items()},
+                           {n: resources_of(d) for n, d in head_docs.items()}, providers)
         found = findings(diffs)
     plans = []
     for path in args.plan or []:
@@ -212,11 +217,27 @@ def _cmd_review(args: argparse.Namespace) -> int:
         from .fleet.changed import changed_stacks
 
         changed = changed_stacks(args.base, args.head)
-    skips = skips_added(args.base, args.head) if args.head else []
+    skips = (skips_added(args.base, args.head, base_docs=base_docs, head_docs=head_docs)
+             if args.head else [])
     cost = _review_cost(args, diffs, found) if args.head else None
     review = build(diffs, plans, found, checkov_new, fail_on, changed, skips, cost=cost)
-    print(to_json(review) if args.format == "json" else to_markdown(review), end="")
+    if args.json_out:
+        Path(args.json_out).write_text(to_json(review) + "\n")
+    print(to_json(review) if args.format == "json" else to_markdown(review, json_out=args.json_out),
+          end="")
     return 1 if review.fired else 0
+
+
+def _cmd_drift(args: argparse.Namespace) -> int:
+    from .review.drift import DriftInputError, read_plans, to_json, to_markdown
+
+    try:
+        stacks = read_plans(args.plans)
+    except DriftInputError as err:
+        print(f"golden-path drift: {' '.join(str(err).split())}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(to_json(stacks) if args.format == "json" else to_markdown(stacks), end="")
+    return 1 if any(s.resources for s in stacks) else 0
 
 
 def _review_cost(args: argparse.Namespace, diffs, found) -> list:
@@ -303,7 +324,7 @@ def parser() -> argparse.ArgumentParser:
     k = sub.add_parser("cost", help="telemetry volume and cost per service and environment: "
                                      "everything kept vs after the policy")
     k.add_argument("paths", nargs="+")
-    k.add_argument("--environment", "-e", choices=["sandbox", "staging", "production"],
+    k.add_argument("--environment", "-e", metavar="ENV",
                    help="only this environment (default: all)")
     k.add_argument("--format", choices=["markdown", "json"], default="markdown")
     fleet_options(k)
@@ -347,7 +368,12 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--base", help="synth output of the base branch (cdktf.out)")
     r.add_argument("--head", help="synth output of the pull request (cdktf.out)")
     r.add_argument("--plan", action="append", help="terraform show -json output (repeatable)")
-    r.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    r.add_argument("--format", choices=["markdown", "json"], default="markdown",
+                   help="markdown: one PR comment, always under GitHub's 65,536 characters "
+                        "(long lists end with '… and N more'); json: everything")
+    r.add_argument("--json-out", metavar="FILE",
+                   help="also write the whole review as JSON to FILE (what the comment "
+                        "shortens is there)")
     r.add_argument("--fail-on", metavar="RULE,...",
                    help="comma-separated rules that fail the check (exit 1): "
                         f"{', '.join(ALL_RULES)} (meanings below)")
@@ -356,6 +382,18 @@ def parser() -> argparse.ArgumentParser:
                    help="the head's service files or folders (with platform.yaml): traffic "
                         "assumptions and prices for the telemetry volume and cost lines")
     r.set_defaults(func=_cmd_review)
+    d = sub.add_parser("drift", help="where the real resources differ from main, from each "
+                                     "stack's plan JSON (exit 1 on drift)",
+                       description="Each stack whose real resources differ from main: the "
+                                   "resource, the attribute, the value in AWS (refreshed) and "
+                                   "in main (the prior state), grouped across stacks. Exit 1 "
+                                   "where any stack drifted, 0 where none, 2 on a file it "
+                                   "cannot read. See docs/review.md.")
+    d.add_argument("plans", nargs="+", metavar="PLAN_JSON",
+                   help="`terraform show -json PLAN` or `terraform plan -json` output, one per "
+                        "stack, named <stack>.json or <stack>.plan.json (or a folder of them)")
+    d.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    d.set_defaults(func=_cmd_drift)
     return p
 
 

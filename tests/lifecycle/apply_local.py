@@ -145,7 +145,7 @@ def _lifecycle(session: Session, run: StackRun, out: Outcome) -> None:
             DRIFT[out.kind](session, run, out.applied)
         out.drift_plan = session.root / "drift" / f"{run.name}.plan.json"
         out.drift_plan.parent.mkdir(exist_ok=True)
-        if run.plan_json(out.drift_plan).returncode not in (0, 2):
+        if run.plan_json(out.drift_plan).returncode != 0:
             out.failures.append(f"terraform plan -json exited {run.steps[-1].returncode}:\n"
                                 f"{run.steps[-1].output[-6000:]}")
     if failed(run.destroy()):
@@ -270,7 +270,7 @@ def main(argv: list[str]) -> int:
     print(report(list(outcomes.values())))
     print(f"apply-local: {'ok' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s"
           + ("" if ok else f"; logs kept in {root} (emulator: {session.emu.log})"))
-    if ok:
+    if ok and not os.environ.get("GOLDEN_PATH_KEEP_WORK"):
         shutil.rmtree(root, ignore_errors=True)
     return 0 if ok else 1
 

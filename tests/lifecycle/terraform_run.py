@@ -145,10 +145,13 @@ class StackRun:
         return env
 
     def run(self, step: str, *args: str, timeout: float = 600) -> Step:
+        """``terraform ARGS -no-color`` (a command with a positional argument takes
+        ``-no-color`` among ARGS, before it, and ends ARGS with ``--``)."""
         if self.echo:
             self.echo(f"[{self.name}] terraform {' '.join(args)}")
         started = time.monotonic()
-        result = subprocess.run([self.terraform, *args, "-no-color"], cwd=self.work, env=self.env(),
+        argv = list(args[:-1]) if args[-1] == "--" else [*args, "-no-color"]
+        result = subprocess.run([self.terraform, *argv], cwd=self.work, env=self.env(),
                                 capture_output=True, text=True, timeout=timeout)
         record = Step(step, time.monotonic() - started, result.returncode,
                       result.stdout + result.stderr)
@@ -168,13 +171,15 @@ class StackRun:
         return self.run("plan", "plan", "-detailed-exitcode", "-input=false")
 
     def plan_json(self, path: Path) -> Step:
-        """``terraform plan -json`` (the machine-readable stream, drift included) into
-        ``path``, as the drift workflow runs it; exit 0 or 2 (changes) are both fine."""
-        step = self.run(f"plan json {path.stem}", "plan", "-json", "-input=false",
-                        "-lock=false", "-detailed-exitcode")
-        path.write_text("\n".join(line for line in step.output.splitlines()
-                                   if line.startswith("{")) + "\n")
-        return step
+        """A saved plan and ``terraform show -json`` of it in ``path`` (resource_drift with
+        the values before and after), as the drift workflow runs them."""
+        step = self.run(f"plan for {path.stem}", "plan", "-input=false", "-lock=false",
+                        "-out=drift.tfplan")
+        if step.returncode != 0:
+            return step
+        show = self.run(f"show {path.stem}", "show", "-no-color", "-json", "drift.tfplan", "--")
+        path.write_text(show.output)
+        return show
 
     def destroy(self) -> Step:
         return self.run("destroy", "destroy", "-auto-approve", "-input=false")

@@ -220,3 +220,32 @@ def test_the_provider_refuses_credentials_of_another_account(outcomes, lifecycle
     assert step.returncode == 1
     assert "111122223333" in step.output and "not allowed" in step.output, step.output
 
+
+
+def test_drift_reports_exactly_what_changed_behind_terraforms_back(outcomes, lifecycle_session,
+                                                                   capsys):
+    """Every stack's ``terraform plan -json`` after apply, as the drift workflow collects
+    them; the lambda-sqs stack had its throttles alarm's threshold and its queue's
+    visibility timeout changed with boto3 (apply_local.DRIFT). ``golden-path drift``
+    must name exactly those two, with both values, and nothing on the other stacks."""
+    from golden_path.cli import main
+
+    assert all(not o.failures for o in outcomes.values()), [k for k, o in outcomes.items()
+                                                            if o.failures]
+    plans = [str(o.drift_plan) for o in outcomes.values()]
+    capsys.readouterr()
+    assert main(["drift", *plans, "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    drifted = {s["stack"]: s["resources"] for s in report["stacks"] if s["resources"]}
+    target = al.stack_name("lambda-sqs")
+    assert set(drifted) == {target} and report["drifted_stacks"] == 1
+    found = {(r["type"], r["attribute"]): (r["aws"], r["main"]) for r in drifted[target]}
+    assert set(found) == {("aws_cloudwatch_metric_alarm", "threshold"),
+                          ("aws_sqs_queue", "visibility_timeout_seconds")}
+    aws, main_value = found[("aws_cloudwatch_metric_alarm", "threshold")]
+    assert aws == main_value + 5
+    aws, main_value = found[("aws_sqs_queue", "visibility_timeout_seconds")]
+    assert aws == main_value + 60
+    # The untouched stacks, alone: no drift, exit 0.
+    others = [str(o.drift_plan) for k, o in outcomes.items() if k != "lambda-sqs"]
+    assert main(["drift", *others, "--format", "json"]) == 0

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -252,8 +253,9 @@ def fleet_change(tmp_path_factory) -> Path:
         work = tmp_path_factory.mktemp("fleet")
         generate_fleet(work / "fleet", N_SERVICES, seed=0)
         synth_fleet(work / "fleet", work / "base.out")
-        for old in cache.parent.glob(f"golden-path-fleet-{N_SERVICES}-*"):
-            shutil.rmtree(old, ignore_errors=True)
+        for old in cache.parent.glob(f"golden-path-fleet-{N_SERVICES}-*"):  # other code's
+            if time.time() - old.stat().st_mtime > 3600:  # not one a running session reads
+                shutil.rmtree(old, ignore_errors=True)
         with contextlib.suppress(OSError):  # another session got there first
             (work / "base.out").rename(cache)
     root = tmp_path_factory.mktemp("change")

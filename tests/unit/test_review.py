@@ -348,13 +348,30 @@ def test_json_form_follows_the_schema(tmp_path, capsys):
 
 
 def test_markdown_stays_under_the_comment_limit():
+    """400 stacks, each with its own 5 changes: the comment fits, and says how many
+    groups of stacks it leaves out and where to read them."""
     big = {f"svc{i}": {f"aws_ssm_parameter.p{j}": {"value": "x" * 2000} for j in range(5)}
-           for i in range(40)}
-    head = {k: {a: {"value": "y" * 2000} for a in v} for k, v in big.items()}
+           for i in range(400)}
+    head = {k: {a: {"value": f"{i}-{a}-" + "y" * 2000} for a in v}
+            for i, (k, v) in enumerate(big.items())}
     diffs = diff_synth(big, head)
     text = to_markdown(build(diffs, [], findings(diffs), None, []))
     assert len(text) <= COMMENT_LIMIT
-    assert "stack detail block(s) left out" in text
+    assert "more group(s) of stacks (see the JSON report: `golden-path review … --format json` " \
+           "or `--json-out FILE`)" in text
+
+
+def test_identical_changes_are_grouped_in_the_json_form():
+    tags = {"environment": "production"}
+    base = {f"svc{i}-production": {"aws_sqs_queue.q": {
+        "name": f"svc{i}-production-jobs", "tags": {**tags, "service": f"svc{i}"}}} for i in range(5)}
+    head = {k: {"aws_sqs_queue.q": {**v["aws_sqs_queue.q"], "name": f"{k}-tasks"}}
+            for k, v in base.items()}
+    review = build(diff_synth(base, head), [], [], None, [])
+    (group,) = review.changes
+    assert (group.path, group.before, group.after) == ("name", "{stack}-jobs", "{stack}-tasks")
+    assert group.where == "5 services in production"
+    assert review.summary.by_environment == {"production": 5}
 
 
 @pytest.fixture
@@ -372,3 +389,44 @@ def fixed_review():
 
 def test_markdown_of_a_fixed_fixture(fixed_review, snapshot):
     assert to_markdown(fixed_review) == snapshot
+
+
+def _fleet_stack(service: str, env: str, account: str, *, timeout: str, put: bool) -> dict:
+    tags = {"environment": env, "service": service, "team": "catalog"}
+    statements = [{"Sid": "Read", "Effect": "Allow", "Action": ["s3:GetObject"],
+                   "Resource": [f"arn:aws:s3:::menu-images-{env}/*"]}]
+    if put:
+        statements.append({"Sid": "Write", "Effect": "Allow", "Action": ["s3:PutObject"],
+                           "Resource": [f"arn:aws:s3:::menu-images-{env}/*"]})
+    config = (f"# Collector for {service} ({env}).\nexporters:\n  otlp_http/vendor:\n"
+              f"    endpoint: https://otlp.example.com\n    timeout: {timeout}\n"
+              f"    # {service}-{env} in {account}\n")
+    return {
+        "aws_iam_role_policy.service_task_role_policy_73023229": {
+            "name": f"{service}-{env}-task-policy", "tags": tags,
+            "policy": json.dumps({"Version": "2012-10-17", "Statement": statements})},
+        "aws_ssm_parameter.service_collector_config_parameter_7168A8F7": {
+            "name": f"/golden-path/{env}/catalog/{service}/otel-collector-config",
+            "value": config, "tags": tags},
+    }
+
+
+def test_markdown_of_a_grouped_fleet_change(snapshot):
+    """Two services in three environments (their own accounts): one template line changed
+    everywhere, and menu-web's task role widened in every environment. Each change once."""
+    accounts = {"sandbox": "111122223333", "staging": "222233334444",
+                "production": "444455556666"}
+    base, head, providers = {}, {}, {}
+    for service in ("menu-web", "price-api"):
+        for env, account in accounts.items():
+            name = f"{service}-{env}"
+            base[name] = _fleet_stack(service, env, account, timeout="10s", put=False)
+            head[name] = _fleet_stack(service, env, account, timeout="15s",
+                                      put=service == "menu-web")
+            providers[name] = {"allowed_account_ids": [account], "region": "eu-west-1"}
+    diffs = diff_synth(base, head, providers)
+    text = to_markdown(build(diffs, [], findings(diffs), None, []))
+    assert ("allows s3:PutObject on arn:aws:s3:::menu-images-{environment}/* — menu-web in "
+            "sandbox, staging, production (3 stacks)") in text
+    assert text.count("+    timeout: 15s") == 1
+    assert text == snapshot

@@ -20,13 +20,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, SpecError
+from ..spec.environments import PROFILES
+from . import rollout_config
+from .rollout_config import RolloutEnvironment
 
 
 @dataclass(frozen=True)
@@ -182,56 +184,20 @@ def _where(stack: dict) -> tuple[str | None, str | None]:
 
 # ---- rollout: environments in order, a canary wave, bake times ----------------------
 
-@dataclass(frozen=True)
-class _Canary:  # fleet/rollout_config.py's Canary
-    services: tuple[str, ...] = ()
-    share: int | None = None  # percent of the environment's stacks
-    bake_minutes: int = 0
+def rollout_environments(platform=None) -> list[RolloutEnvironment]:
+    """The platform's environments in rollout order (fleet/rollout_config.py); without a
+    platform.yaml, the three profiles' own: sandbox, staging, production (bake 0, 15, 30
+    minutes), no canary."""
+    if platform is not None:
+        return rollout_config.rollout_environments(platform)
+    return sorted((RolloutEnvironment(name, name, p.rollout_order, p.bake_minutes)
+                   for name, p in PROFILES.items()), key=lambda e: (e.order, e.name))
 
 
-@dataclass(frozen=True)
-class _Environment:  # fleet/rollout_config.py's RolloutEnvironment
-    name: str
-    profile: str
-    order: int
-    bake_minutes: int
-    canary: _Canary | None = None
-
-
-#: Without a platform.yaml (or before it says how to roll out): the three profiles, in order.
-DEFAULT_ROLLOUT = (_Environment("sandbox", "sandbox", 1, 0), _Environment("staging", "staging", 2, 15),
-                   _Environment("production", "production", 3, 30))
-
-
-def rollout_environments(platform=None) -> list:
-    """The platform's environments in rollout order (``fleet/rollout_config.py``); the
-    defaults without a platform."""
-    try:
-        from . import rollout_config
-    except ImportError:  # platform.yaml's environments do not say how to roll out yet
-        rollout_config = None
-    if platform is None:
-        return list(DEFAULT_ROLLOUT)
-    if rollout_config is not None:
-        return list(rollout_config.rollout_environments(platform))
-    names = set(platform.environments)
-    return [e for e in DEFAULT_ROLLOUT if e.name in names]
-
-
-def environment_of_stack(name: str, environments: list) -> str | None:
-    """The environment in a stack's name: ``<service>-<env>`` or
-    ``team-<team>-<env>-<account>-<region>``; the longest environment name that fits."""
-    try:
-        from .rollout_config import environment_of_stack as of_stack
-    except ImportError:
-        of_stack = None
-    if of_stack is not None:
-        return of_stack(name, [e.name for e in environments])
-    for env in sorted((e.name for e in environments), key=len, reverse=True):
-        if name.endswith(f"-{env}") or re.fullmatch(
-                rf"team-.+-{re.escape(env)}-\d{{12}}-[a-z0-9-]+", name):
-            return env
-    return None
+def environment_of_stack(name: str, environments: list[RolloutEnvironment]) -> str | None:
+    """The environment a stack belongs to, by its name (``<service>-<env>``,
+    ``team-<team>-<env>-<account>-<region>``); None when none of ``environments``."""
+    return rollout_config.environment_of_stack(name, [e.name for e in environments])
 
 
 def _stable_hash(name: str) -> str:
@@ -303,10 +269,9 @@ def make_shards(names: list[str], where: dict[str, tuple[str | None, str | None]
     """At most ``n`` shards, each of one account and region (one role per CI job).
 
     Each next shard goes to the account/region group whose shards hold the most stacks
-    (each group at least one); inside a group the stacks, heaviest first (most resources;
-    then by name),
-    are dealt round robin, so shard sizes differ by at most one and the big stacks are
-    spread. Deterministic: the same stacks always give the same shards."""
+    (each group at least one); inside a group the stacks, heaviest first (most resources,
+    then by name), are dealt round robin, so shard sizes differ by at most one and the
+    big stacks are spread. Deterministic: the same stacks always give the same shards."""
     if not 1 <= n <= MAX_MATRIX:
         raise SpecError(Problem(("--shards",), n, f"between 1 and {MAX_MATRIX}: GitHub Actions "
                                                   f"refuses a job matrix over {MAX_MATRIX} jobs"))

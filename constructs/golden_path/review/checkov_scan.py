@@ -45,15 +45,21 @@ def checkov_binary() -> str | None:
 def written_skips(stacks: Path) -> tuple[dict[Finding, str], dict[tuple[str, str], str]]:
     """Every skip written in the stacks, and where each resource name lives
     ((stack, name) -> "type.name"; checkov names some resources "resource.<name>")."""
+    return docs_skips({p.parent.name: json.loads(p.read_text())
+                       for p in sorted(stacks.glob("*/cdk.tf.json"))})
+
+
+def docs_skips(docs: dict[str, dict]) -> tuple[dict[Finding, str], dict[tuple[str, str], str]]:
+    """:func:`written_skips` of documents already parsed ({stack: cdk.tf.json})."""
     skips: dict[Finding, str] = {}
     where: dict[tuple[str, str], str] = {}
-    for doc_path in sorted(stacks.glob("*/cdk.tf.json")):
-        stack = doc_path.parent.name
-        for rtype, blocks in (json.loads(doc_path.read_text()).get("resource") or {}).items():
+    for stack, doc in docs.items():
+        for rtype, blocks in (doc.get("resource") or {}).items():
             for name, body in blocks.items():
                 where[(stack, name)] = f"{rtype}.{name}"
-                for check, reason in skips_in(body).items():
-                    skips[(stack, check, f"{rtype}.{name}")] = reason
+                if "//" in body:
+                    for check, reason in skips_in(body).items():
+                        skips[(stack, check, f"{rtype}.{name}")] = reason
     return skips, where
 
 
@@ -102,9 +108,16 @@ def unexplained(result: ScanResult) -> list[str]:
     return lines
 
 
-def skips_added(base: str | Path | None, head: str | Path) -> list[tuple[str, str, str, str]]:
+def skips_added(base: str | Path | None, head: str | Path, *, base_docs: dict | None = None,
+                head_docs: dict | None = None) -> list[tuple[str, str, str, str]]:
     """(stack, check, resource, reason) for every skip in head's JSON that base lacks:
-    the skips a pull request adds (read from the synth output; checkov need not run)."""
-    before = written_skips(Path(base) / "stacks")[0] if base and Path(base, "stacks").is_dir() else {}
-    after = written_skips(Path(head) / "stacks")[0]
+    the skips a pull request adds (read from the synth output; checkov need not run).
+    ``base_docs``/``head_docs``: the documents already parsed (then not read again)."""
+    if base_docs is not None:
+        before = docs_skips(base_docs)[0]
+    else:
+        before = (written_skips(Path(base) / "stacks")[0] if base and Path(base, "stacks").is_dir()
+                  else {})
+    after = docs_skips(head_docs)[0] if head_docs is not None else written_skips(
+        Path(head) / "stacks")[0]
     return [(*key, reason) for key, reason in sorted(after.items()) if key not in before]

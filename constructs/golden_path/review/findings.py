@@ -160,6 +160,16 @@ def _config(text: str | None) -> dict:
 _TOP_KEY = re.compile(r"^[A-Za-z_][^:\n]*:", re.M)
 
 
+def _processors(text: str | None, block: str | None) -> dict:
+    """A config's ``processors``: from its block alone where it parses alone (a third of
+    the text), else from the whole config."""
+    if block is not None:
+        parsed = _config(block)
+        if isinstance(parsed.get("processors"), dict):
+            return parsed["processors"]
+    return _config(text).get("processors") or {}
+
+
 def _processors_block(text: str | None) -> str | None:
     """The text of a YAML config's top-level ``processors:`` block (None when the text
     has no such line, e.g. a JSON config): where sampling, filters and masking live."""
@@ -223,12 +233,11 @@ def _telemetry(d: StackDiff, address: str, attr: str) -> list[Finding]:
             found.append(Finding("log-filters-changed", d.name, address,
                                  _filters("Fluent Bit noise excludes", eb, ea)))
         return found
-    block = _processors_block(b_text)
-    if block is not None and block == _processors_block(a_text):
+    blocks = _processors_block(b_text), _processors_block(a_text)
+    if blocks[0] is not None and blocks[0] == blocks[1]:
         return found  # sampling, filters and masking live in the processors: unchanged
-    b, a = _config(b_text), _config(a_text)
-    pb = (b.get("processors") or {})
-    pa = (a.get("processors") or {})
+    pb, pa = (_processors(text, block) for text, block in zip((b_text, a_text), blocks,
+                                                              strict=True))
     sb = (pb.get("probabilistic_sampler") or {}).get("sampling_percentage")
     sa = (pa.get("probabilistic_sampler") or {}).get("sampling_percentage")
     if sb != sa and (sb is not None or sa is not None):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel
 
 from ..fleet.changed import ChangedStacks
-from .findings import ALL_RULES, Finding
+from .findings import Finding
 from .group import counts, group_changes, group_findings, identity_of, where
 from .identity import environment_order
 from .plan import PlanSummary
@@ -68,7 +66,8 @@ class ChangeGroupModel(BaseModel):
 
 
 class FindingGroupModel(BaseModel):
-    """One finding wherever it appears (``resource`` and ``detail`` normalized)."""
+    """One finding wherever it appears (``resource`` and ``detail`` normalized; in a group
+    of one stack, as found)."""
 
     rule: str
     resource: str
@@ -188,9 +187,10 @@ def build(diffs: list[StackDiff], plans: list[PlanSummary], found: list[Finding]
                                   before=g.before, after=g.after, stacks=g.stacks,
                                   where=where_(g.stacks))
                  for g in group_changes(live)],
-        finding_groups=[FindingGroupModel(rule=g.rule, resource=g.resource, detail=g.detail,
-                                          stacks=g.stacks, where=where_(g.stacks))
-                        for g in group_findings(every, identities)],
+        finding_groups=[FindingGroupModel(
+            rule=g.rule, resource=g.resource if len(g.stacks) > 1 else g.first.resource,
+            detail=g.detail if len(g.stacks) > 1 else g.first.detail, stacks=g.stacks,
+            where=where_(g.stacks)) for g in group_findings(every, identities)],
         summary=summary,
     )
 
@@ -199,90 +199,8 @@ def to_json(review: ReviewModel) -> str:
     return review.model_dump_json(indent=2)
 
 
-def _cell(value: Any, width: int | None = 120) -> str:
-    """One line of a value; ``width=None`` never cuts (finding details are short by
-    construction and their changed part must show)."""
-    text = value if isinstance(value, str) else json.dumps(value)
-    text = text.replace("|", "\\|").replace("\n", " ")
-    return text if width is None or len(text) <= width else text[: width - 1] + "…"
+def to_markdown(review: ReviewModel, limit: int = COMMENT_LIMIT, json_out: str | None = None) -> str:
+    """The review as one pull-request comment, never longer than ``limit`` (``markdown.py``)."""
+    from .markdown import render
 
-
-def _skip_lines(skips: list[list[str]]) -> list[str]:
-    """Skips added, grouped by check (one reason each), resources listed up to 5."""
-    by_check: dict[tuple[str, str], list[str]] = {}
-    for stack, check, resource, reason in skips:
-        by_check.setdefault((check, reason), []).append(f"`{stack}` `{resource}`")
-    out = []
-    for (check, reason), where in sorted(by_check.items()):
-        more = f" and {len(where) - 5} more" if len(where) > 5 else ""
-        out.append(f"  - {check} on {len(where)} resource(s), because {reason}: "
-                   f"{', '.join(where[:5])}{more}")
-    return out
-
-
-def to_markdown(review: ReviewModel, limit: int = COMMENT_LIMIT) -> str:
-    out = ["## golden_path review", ""]
-    if review.fired:
-        out += [f"> [!CAUTION]\n> Policy gate failed: {', '.join(f'`{r}`' for r in review.fired)}", ""]
-    by_rule = Counter(f.rule for f in review.findings)
-    if review.checkov_new_failures:
-        by_rule["checkov-new-failures"] = len(review.checkov_new_failures)
-    if review.checkov_skips_added:
-        by_rule["checkov-skip-added"] = len(review.checkov_skips_added)
-    out += ["### What you must not miss", ""]
-    important = [r for r in MUST_NOT_MISS if by_rule[r]]
-    if not important:
-        out.append("Nothing: no IAM, network, alarm, telemetry, image or destroy changes.")
-    for rule in important:
-        out.append(f"- **{rule}** ({by_rule[rule]}): {ALL_RULES[rule]}")
-        items = [f for f in review.findings if f.rule == rule][:10]
-        out += [f"  - `{f.stack}` `{f.resource}`: {_cell(f.detail, None)}" for f in items]
-        if rule == "checkov-new-failures":
-            out += [f"  - `{s}` {c} on `{r}`" for s, c, r in review.checkov_new_failures[:10]]
-        if review.cost and rule == ([r for r in important if r in COST_AFTER] or [None])[-1]:
-            out.append(f"- **telemetry volume and cost** ({len(review.cost)}): per day after the "
-                       "policy, at the traffic assumptions and prices of `golden-path cost`")
-            out += [f"  - `{c.stack}`: {_cell(c.detail, None)}" for c in review.cost[:10]]
-        if rule == "checkov-skip-added":
-            out += _skip_lines(review.checkov_skips_added)
-    out += ["", "### Summary", "", "| stack | added | changed | removed |", "| --- | --- | --- | --- |"]
-    out += [f"| `{s.name}` | {len(s.added)} | {len(s.changed)} | {len(s.removed)} |"
-            for s in review.stacks]
-    if review.apply_order:
-        out += ["", f"Apply order ({len(review.apply_order)} stacks, the only ones CI plans): "
-                + " → ".join(f"`{n}`" for n in review.apply_order)]
-    if review.removed_stacks:
-        out += ["", "Removed stacks, destroyed only by the explicit destroy step (README: "
-                "Removing a service): " + ", ".join(f"`{n}`" for n in review.removed_stacks)]
-    if review.plans:
-        out += ["", "| plan | create | update | delete | replace |", "| --- | --- | --- | --- | --- |"]
-        out += [f"| `{p.name}` | {p.create} | {p.update} | {p.delete} | {p.replace} |"
-                for p in review.plans]
-        for p in review.plans:
-            for r in p.replacements:
-                out.append(f"- replace `{r['address']}` ({r['action_reason']}): "
-                           f"{_cell(r['replace_paths'])}")
-    head = "\n".join(out)
-    details = []
-    for s in review.stacks:
-        lines = [f"<details><summary><code>{s.name}</code></summary>", ""]
-        lines += [f"- added `{a}`" for a in s.added] + [f"- removed `{r}`" for r in s.removed]
-        for address, changes in s.changed.items():
-            lines.append(f"- changed `{address}`")
-            for c in changes:
-                if c["before"] is None and isinstance(c["after"], str) and "\n" in c["after"]:
-                    lines += [f"  - `{c['path']}`:", "", "```diff", c["after"], "```", ""]
-                else:
-                    lines.append(f"  - `{c['path']}`: {_cell(c['before'])} → {_cell(c['after'])}")
-        lines += ["", "</details>"]
-        details.append("\n".join(lines))
-    body, cut = head, 0
-    for block in details:
-        if len(body) + len(block) + 200 > limit:
-            cut += 1
-            continue
-        body += "\n\n" + block
-    if cut:
-        body += (f"\n\n_{cut} stack detail block(s) left out to stay under GitHub's "
-                 f"{limit:,}-character limit; run `golden-path review --format json` for all._")
-    return body + "\n"
+    return render(review, limit, json_out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,11 +59,16 @@ class StackDiff:
 def load_docs(outdir: str | Path) -> dict[str, dict]:
     """{stack: its parsed cdk.tf.json} of a cdktf.out directory (missing: {}); each
     document is read and parsed once, whatever reads it afterwards."""
-    root = Path(outdir) / "stacks"
-    if not root.is_dir():
+    root = os.path.join(outdir, "stacks")
+    if not os.path.isdir(root):
         return {}
-    return {d.name: json.loads((d / "cdk.tf.json").read_bytes())
-            for d in sorted(root.iterdir()) if (d / "cdk.tf.json").is_file()}
+    docs = {}
+    for name in sorted(os.listdir(root)):
+        path = os.path.join(root, name, "cdk.tf.json")
+        if os.path.isfile(path):
+            with open(path, "rb") as f:
+                docs[name] = json.loads(f.read())
+    return docs
 
 
 def resources_of(doc: dict) -> dict[str, dict]:

@@ -1,0 +1,401 @@
+"""Drift: where the real resources differ from main, read from Terraform's plan JSON.
+
+Input, one file per stack, in either of Terraform's JSON forms:
+
+- ``terraform show -json plan.out`` (one JSON document): its ``resource_drift`` array,
+  each entry's ``change.before`` the prior state (what Terraform last wrote, from main)
+  and ``change.after`` the state refreshed from AWS. Every attribute path that differs
+  AND that the plan changes back (its ``resource_changes``: an update of that path, or the
+  resource created again) is reported, with the value in AWS and the value in main; what
+  a refresh merely reads back differently (Terraform plans a no-op) is not drift. A value
+  Terraform marks sensitive (``before_sensitive``/``after_sensitive``) is never printed.
+- ``terraform plan -json`` (the streamed log, one JSON message a line): its
+  ``resource_drift`` messages. They name the resource and the action only (Terraform
+  streams no values), so the attribute is empty and both values null.
+
+The stack is the file's name: ``<stack>.plan.json``, ``<stack>.tfplan.json`` or
+``<stack>.json``; a file named only ``plan.json`` (``tfplan.json``, ``drift.json``,
+``show.json``) takes its folder's name (``plans/<stack>/plan.json``). A folder given
+instead of a file stands for the ``*.json`` files in it.
+
+The drifts are grouped like a review's changes: the same resource, attribute and values
+(each stack's own name, environment, account and region taken out) are one line.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .group import _names, counts, where
+from .identity import Identity, environment_order, identify
+from .markdown import cell, take
+from .report import COMMENT_LIMIT
+from .synth_diff import JSON_STRING_ATTRS, _walk, parse_json_string
+
+#: What a sensitive value is shown as (never its value).
+SENSITIVE = "(sensitive)"
+_GENERIC_NAMES = {"plan", "tfplan", "drift", "show", "terraform"}
+
+
+class DriftInputError(ValueError):
+    """A plan file that cannot be read: the CLI prints it on one line and exits 2."""
+
+    def __init__(self, path: Path | str, reason: str):
+        super().__init__(f"{path}: {reason}")
+
+
+@dataclass
+class Drifted:
+    address: str
+    type: str
+    #: The attribute path; empty for the whole resource (deleted in AWS, or a streamed log).
+    attribute: str
+    aws: Any
+    main: Any
+    #: update or delete (Terraform's drift action; not in the JSON form)
+    action: str = "update"
+
+
+@dataclass
+class StackDrift:
+    stack: str
+    path: str
+    resources: list[Drifted] = field(default_factory=list)
+    identity: Identity | None = None
+    #: The streamed log names resources only (no values).
+    streamed: bool = False
+
+
+def stack_name(path: Path) -> str:
+    """``<stack>.plan.json`` / ``<stack>.tfplan.json`` / ``<stack>.json`` -> ``<stack>``;
+    ``plan.json`` and the like -> the folder's name."""
+    stem = path.name.removesuffix(".json")
+    for suffix in (".plan", ".tfplan", ".drift"):
+        stem = stem.removesuffix(suffix)
+    if stem.lower() in _GENERIC_NAMES or not stem:
+        return path.resolve().parent.name
+    return stem
+
+
+def expand(paths: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.json") if p.is_file())
+            if not found:
+                raise DriftInputError(path, "a folder without plan JSON (*.json) files")
+            files += found
+        elif not path.exists():
+            raise DriftInputError(path, "no such file")
+        else:
+            files.append(path)
+    return files
+
+
+def _messages(path: Path, text: str) -> tuple[dict | None, list[dict]]:
+    """(the ``show -json`` document, or None; the streamed log's messages)."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and "type" not in doc:
+        if not {"format_version", "resource_drift", "resource_changes", "planned_values",
+                "prior_state"} & set(doc):
+            raise DriftInputError(path, "not Terraform plan JSON (neither `terraform show -json "
+                                        "PLAN` nor `terraform plan -json` output)")
+        return doc, []
+    if doc is not None and not isinstance(doc, dict):
+        raise DriftInputError(path, "not Terraform plan JSON (a JSON document that is not an "
+                                    "object)")
+    messages = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            message = json.loads(line)
+        except ValueError:
+            raise DriftInputError(path, f"line {n} is not JSON (expected `terraform show -json "
+                                        "PLAN` or `terraform plan -json` output)") from None
+        if not isinstance(message, dict) or "type" not in message:
+            raise DriftInputError(path, f"line {n} is not a `terraform plan -json` message")
+        messages.append(message)
+    if not messages:
+        raise DriftInputError(path, "empty")
+    return None, messages
+
+
+def _sensitive(marks: Any, key: str) -> bool:
+    """Is ``key`` (or anything in it) marked sensitive in a ``*_sensitive`` structure?"""
+    if marks is True:
+        return True
+    mark = marks.get(key) if isinstance(marks, dict) else None
+
+    def any_true(m: Any) -> bool:
+        return m is True or (isinstance(m, dict) and any(any_true(v) for v in m.values())) or (
+            isinstance(m, list) and any(any_true(v) for v in m))
+
+    return any_true(mark)
+
+
+def _mask(value: Any, marks: Any) -> Any:
+    """``value`` with what ``marks`` (a ``*_sensitive`` structure) marks replaced."""
+    if marks is True:
+        return SENSITIVE
+    if isinstance(value, dict) and isinstance(marks, dict):
+        return {k: _mask(v, marks.get(k)) for k, v in value.items()}
+    if isinstance(value, list) and isinstance(marks, list):
+        return [_mask(v, marks[i] if i < len(marks) else None) for i, v in enumerate(value)]
+    return value
+
+
+def _blank(value: Any) -> Any:
+    """``value`` with every empty string, list and map as null: the provider writes an
+    unset attribute as null after apply and reads it back from AWS as empty (an alarm's
+    ``ok_actions``: null, then []), which is no difference."""
+    if isinstance(value, dict):
+        return {k: _blank(v) for k, v in value.items()} or None
+    if isinstance(value, list):
+        return [_blank(v) for v in value] or None
+    return None if value == "" else value
+
+
+def attribute_drift(before: dict, after: dict, before_sensitive: Any = None,
+                    after_sensitive: Any = None) -> list[tuple[str, Any, Any]]:
+    """(attribute path, value in AWS, value in main) for every path that differs between
+    the prior state (``before``) and the refreshed state (``after``); null and empty are
+    the same."""
+    out: list[tuple[str, Any, Any]] = []
+    before, after = _blank(before) or {}, _blank(after) or {}
+    for key in sorted(set(before) | set(after)):
+        b, a = before.get(key), after.get(key)
+        if b == a:
+            continue
+        if _sensitive(before_sensitive, key) or _sensitive(after_sensitive, key):
+            out.append((key, SENSITIVE, SENSITIVE))
+            continue
+        if key in JSON_STRING_ATTRS:
+            b, a = _blank(parse_json_string(b)), _blank(parse_json_string(a))
+            if b == a:  # the same document, written differently
+                continue
+        out += [(c.path, c.after, c.before) for c in _walk(key, b, a)]
+    # tags_all repeats the tags' drift (plus the provider's default tags): shown once.
+    seen = {(p, x, y) for p, x, y in out if p.startswith("tags.")}
+    return [(p, x, y) for p, x, y in out
+            if not (p.startswith("tags_all.") and ("tags." + p[9:], x, y) in seen)]
+
+
+def _resources(module: dict | None) -> dict[str, dict]:
+    """{address: values} of a state's root module and its child modules."""
+    out: dict[str, dict] = {}
+    while module:
+        for r in module.get("resources") or []:
+            if isinstance(r, dict) and isinstance(r.get("values"), dict):
+                out[r.get("address", "")] = r["values"]
+        children = module.get("child_modules") or []
+        module = children[0] if children else None
+        for extra in children[1:]:
+            out.update(_resources(extra))
+    return out
+
+
+def _provider(doc: dict) -> dict:
+    """The AWS provider's region and allowed accounts from a plan's configuration."""
+    config = ((doc.get("configuration") or {}).get("provider_config") or {}).get("aws") or {}
+    expressions = config.get("expressions") or {}
+
+    def constant(name: str) -> Any:
+        value = expressions.get(name)
+        value = value[0] if isinstance(value, list) and value else value
+        return value.get("constant_value") if isinstance(value, dict) else None
+
+    return {"region": constant("region"), "allowed_account_ids": constant("allowed_account_ids")}
+
+
+def _planned(doc: dict) -> dict[str, set[str] | None]:
+    """{address: the attribute paths the plan changes (None: the whole resource)} for every
+    resource the plan acts on. A refresh also reports values the provider merely reads
+    back differently (an alarm's metric_query ``period`` 0 for null, a role's
+    ``inline_policy`` filled in by its separate aws_iam_role_policy, a topic's default
+    policy): Terraform plans nothing for them, and neither are they drift. Measured on
+    the emulator's lifecycle: every stack reported such values right after apply."""
+    out: dict[str, set[str] | None] = {}
+    for rc in doc.get("resource_changes") or []:
+        if not isinstance(rc, dict) or rc.get("mode", "managed") != "managed":
+            continue
+        change = rc.get("change") or {}
+        actions = change.get("actions") or []
+        if actions in (["no-op"], ["read"], []):
+            continue
+        before, after = change.get("before"), change.get("after")
+        if actions == ["update"] and isinstance(before, dict) and isinstance(after, dict):
+            out[rc.get("address", "")] = {p for p, _x, _y in attribute_drift(before, after)}
+        else:  # created again (deleted in AWS), replaced or deleted: the whole resource
+            out[rc.get("address", "")] = None
+    return out
+
+
+def read_plan(path: Path) -> StackDrift:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise DriftInputError(path, f"cannot be read ({type(err).__name__})") from None
+    if not text.strip():
+        raise DriftInputError(path, "empty")
+    doc, messages = _messages(path, text)
+    result = StackDrift(stack_name(path), str(path))
+    if doc is None:
+        result.streamed = True
+        for m in messages:
+            if m.get("@level") == "error" or (m.get("type") == "diagnostic" and
+                                              (m.get("diagnostic") or {}).get("severity") == "error"):
+                summary = (m.get("diagnostic") or {}).get("summary") or m.get("@message", "")
+                raise DriftInputError(path, f"the plan failed: {' '.join(str(summary).split())}")
+            if m.get("type") != "resource_drift":
+                continue
+            resource = (m.get("change") or {}).get("resource") or {}
+            address = resource.get("addr") or ""
+            rtype = resource.get("resource_type") or (address.split(".")[-2] if "." in address
+                                                      else "")
+            result.resources.append(Drifted(address, rtype, "", None, None,
+                                            (m.get("change") or {}).get("action") or "update"))
+        result.identity = identify(result.stack, {})
+        return result
+    drift = doc.get("resource_drift") or []
+    if not isinstance(drift, list):
+        raise DriftInputError(path, "resource_drift is not a list")
+    planned = _planned(doc)
+    for entry in drift:
+        if not isinstance(entry, dict) or not isinstance(entry.get("change"), dict):
+            raise DriftInputError(path, "a resource_drift entry without its change")
+        if entry.get("mode", "managed") != "managed":
+            continue  # a data source is read, not managed: it cannot drift from main
+        change = entry["change"]
+        address, rtype = entry.get("address", ""), entry.get("type", "")
+        before, after = change.get("before"), change.get("after")
+        if address not in planned:
+            continue  # refreshed values Terraform would not act on (see _planned)
+        if after is None and isinstance(before, dict):  # deleted outside Terraform
+            result.resources.append(Drifted(address, rtype, "", None,
+                                            _mask(before, change.get("before_sensitive")),
+                                            "delete"))
+            continue
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            continue
+        for attribute, aws, main in attribute_drift(before, after, change.get("before_sensitive"),
+                                                    change.get("after_sensitive")):
+            if planned[address] is None or attribute in planned[address]:
+                result.resources.append(Drifted(address, rtype, attribute, aws, main))
+    state = _resources(((doc.get("prior_state") or {}).get("values") or {}).get("root_module"))
+    result.identity = identify(result.stack, state or {e.get("address", ""): (
+        (e.get("change") or {}).get("before") or {}) for e in drift if isinstance(e, dict)},
+        _provider(doc))
+    return result
+
+
+def read_plans(paths: list[str]) -> list[StackDrift]:
+    stacks: dict[str, StackDrift] = {}
+    for path in expand(paths):
+        found = read_plan(path)
+        if found.stack in stacks:
+            raise DriftInputError(path, f"a second plan for stack {found.stack} (the first: "
+                                        f"{stacks[found.stack].path}); name files <stack>.json")
+        stacks[found.stack] = found
+    return [stacks[name] for name in sorted(stacks)]
+
+
+# --------------------------------------------------------------------------- grouping
+
+@dataclass
+class DriftGroup:
+    type: str
+    address: str
+    attribute: str
+    aws: Any
+    main: Any
+    action: str = "update"
+    stacks: list[str] = field(default_factory=list)
+
+
+def group_drift(stacks: list[StackDrift]) -> list[DriftGroup]:
+    groups: dict[tuple, DriftGroup] = {}
+    for s in stacks:
+        ident = s.identity or Identity(s.stack)
+        for r in s.resources:
+            address, aws, main = ident.normalize(r.address), ident.normalize(r.aws), \
+                ident.normalize(r.main)
+            key = (r.type, address, r.attribute, r.action,
+                   json.dumps(aws, sort_keys=True, default=str),
+                   json.dumps(main, sort_keys=True, default=str))
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = DriftGroup(r.type, address, r.attribute, aws, main, r.action)
+            if s.stack not in group.stacks:
+                group.stacks.append(s.stack)
+    return sorted(groups.values(), key=lambda g: (-len(g.stacks), g.address, g.attribute))
+
+
+def report(stacks: list[StackDrift]) -> dict:
+    """The JSON form: ``{"stacks": [{"stack", "resources": [{"address", "type",
+    "attribute", "aws", "main"}]}], "groups": [...], "drifted_stacks": int}`` (only
+    the stacks that drifted are listed)."""
+    drifted = [s for s in stacks if s.resources]
+    identities = {s.stack: s.identity or Identity(s.stack) for s in stacks}
+    rank = {e: i for i, e in enumerate(environment_order(i.environment for i in identities.values()))}
+    return {
+        "stacks": [{"stack": s.stack, "resources": [
+            {"address": r.address, "type": r.type, "attribute": r.attribute, "aws": r.aws,
+             "main": r.main} for r in s.resources]} for s in drifted],
+        "groups": [{"type": g.type, "address": g.address, "attribute": g.attribute, "aws": g.aws,
+                    "main": g.main, "stacks": g.stacks, "where": where(g.stacks, identities, rank)}
+                   for g in group_drift(drifted)],
+        "drifted_stacks": len(drifted),
+    }
+
+
+def to_json(stacks: list[StackDrift]) -> str:
+    return json.dumps(report(stacks), indent=2, default=str) + "\n"
+
+
+def to_markdown(stacks: list[StackDrift], limit: int = COMMENT_LIMIT) -> str:
+    data = report(stacks)
+    drifted = [s for s in stacks if s.resources]
+    identities = {s.stack: s.identity or Identity(s.stack) for s in stacks}
+    hint = "see the JSON report: `golden-path drift … --format json`"
+    out = ["## golden_path drift", ""]
+    if not drifted:
+        return "\n".join(out + [f"No drift: the real resources of all {len(stacks)} stack(s) "
+                                "match main."]) + "\n"
+    resources = sum(len({r.address for r in s.resources}) for s in drifted)
+    envs = environment_order(i.environment for i in identities.values())
+    by_env = counts([s.stack for s in drifted], identities, "environment", envs)
+    out += [f"**{len(drifted)} of {len(stacks)} stack(s) differ from main** ({resources} "
+            f"resource(s), {len(data['groups'])} distinct difference(s)); by environment: "
+            + ", ".join(f"{k} {v}" for k, v in by_env.items()) + ".", ""]
+    if any(s.streamed for s in drifted):
+        out += ["Stacks read from `terraform plan -json` logs name the drifted resources only "
+                "(Terraform streams no values); `terraform show -json` of the saved plan has them.",
+                ""]
+    lines = []
+    for g, d in zip(group_drift(drifted), data["groups"], strict=True):
+        if g.action == "delete":
+            what = "deleted in AWS"
+        elif not g.attribute:
+            what = f"drifted ({g.action}; the streamed log has no values)"
+        else:
+            what = f"`{g.attribute}`: AWS {cell(g.aws)}, main {cell(g.main)}"
+        who = f"`{g.stacks[0]}`" if len(g.stacks) == 1 else f"{d['where']} ({len(g.stacks)} stacks)"
+        lines.append(f"- `{g.address}` {what} — {who}")
+    room = limit - 600 - len("\n".join(out))
+    out += take(lines, room // 2, lambda n: f"- … and {n} more ({hint})")
+    per_stack = [f"- `{s.stack}`: " + _names(sorted({f"`{r.address}`" for r in s.resources}), 5)
+                 for s in drifted]
+    out += ["", "<details><summary>by stack</summary>", ""]
+    out += take(per_stack, limit - 600 - len("\n".join(out)),
+                lambda n: f"- … and {n} more ({hint})")
+    out += ["", "</details>"]
+    return "\n".join(out) + "\n"
+
