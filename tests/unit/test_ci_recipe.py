@@ -325,3 +325,25 @@ def test_destroy_is_explicit_and_confirmed():
     job = doc["jobs"]["destroy"]
     assert job["if"] == "inputs.stack == inputs.confirm" and job["environment"] == "destroy"
     assert "still defined on main" in step(doc, "destroy", "Refuse a stack that still exists on main")["run"]
+
+
+def test_nightly_drift_plans_every_stack_in_shards_and_keeps_one_issue(outs):
+    """drift.yml: every stack of main (an empty base makes them all 'added') in at most
+    SHARDS plan jobs, each writing <stack>.plan.json from a saved plan, then one report."""
+    doc = workflow("drift.yml")
+    assert "schedule" in doc["on"] and "workflow_dispatch" in doc["on"]
+    assert 1 <= int(doc["env"]["SHARDS"]) <= 256
+    outputs = run_step(step(doc, "stacks", "Every stack, in shards")["run"], outs, {"SHARDS": "2"})
+    matrix = json.loads(outputs["matrix"])
+    planned = [s for shard in matrix["include"] for s in shard["stacks"]]
+    assert sorted(planned) == ["api-sandbox", "blog-sandbox", "shop-sandbox",
+                               "team-checkout-sandbox"]
+    assert len(matrix["include"]) <= 2
+    run = step(doc, "plan", "terraform plan, stack after stack")["run"]
+    env = fake_terraform(outs)
+    run_step(run, outs, {**env, "STACKS": "shop-sandbox blog-sandbox"})
+    assert sorted(p.name for p in (outs / "plans").iterdir()) == [
+        "blog-sandbox.plan.json", "shop-sandbox.plan.json"]
+    report = step(doc, "report", "Drift report, kept in one issue")["run"]
+    assert "golden-path drift plans/" in report and "--label drift" in report
+    assert "gh issue close" in report and "gh issue edit" in report
