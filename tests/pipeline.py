@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from golden_path.telemetry.cost.replay import BUILTIN_RULES
 from golden_path.telemetry.render_check import parse_fluent_bit
 
 _OTTL_STRING = r'"((?:[^"\\]|\\.)*)"'
@@ -249,39 +250,9 @@ def apply_pseudonyms(statements: list[str], record: Record, refs: dict[str, str]
 #: aws/shim-loggers-for-containerd logger/common.go: DefaultBufSizeInBytes = 16 * 1024.
 RUNTIME_LINE_BYTES = 16 * 1024
 
-#: fluent/fluent-bit v4.2.2 src/multiline/flb_ml_parser_python.c, _java.c, _go.c: the
-#: rule() calls, in order: (from_states, regex, to_state).
-BUILTIN_MULTILINE_RULES = {
-    "python": [
-        ("start_state", r"/^Traceback \(most recent call last\):$/", "python"),
-        ("python", r"/^[\t ]+File /", "python_code"),
-        ("python_code", r"/[^\t ]/", "python"),
-        ("python", r"/^(?:[^\s.():]+\.)*[^\s.():]+:/", "start_state"),
-    ],
-    "java": [
-        ("start_state, java_start_exception",
-         r"/(.)(?:Exception|Error|Throwable|V8 errors stack trace)[:\r\n]/", "java_after_exception"),
-        ("java_after_exception", r"/^[\t ]*nested exception is:[\t ]*/", "java_start_exception"),
-        ("java_after_exception", r"/^[\r\n]*$/", "java_after_exception"),
-        ("java_after_exception, java", r"/^[\t ]+(?:eval )?at /", "java"),
-        ("java_after_exception, java", r"/^[\t ]+--- End of inner exception stack trace ---$/", "java"),
-        ("java_after_exception, java",
-         r"/^--- End of stack trace from previous (?x:)location where exception was thrown ---$/",
-         "java"),
-        ("java_after_exception, java", r"/^[\t ]*(?:Caused by|Suppressed):/", "java_after_exception"),
-        ("java_after_exception, java", r"/^[\t ]*... \d+ (?:more|common frames omitted)/", "java"),
-    ],
-    "go": [
-        ("start_state", r"/\bpanic: /", "go_after_panic"),
-        ("start_state", r"/http: panic serving/", "go_goroutine"),
-        ("go_after_panic", r"/^$/", "go_goroutine"),
-        ("go_after_panic, go_after_signal, go_frame_1", r"/^$/", "go_goroutine"),
-        ("go_after_panic", r"/^\[signal /", "go_after_signal"),
-        ("go_goroutine", r"/^goroutine \d+ \[[^\]]+\]:$/", "go_frame_1"),
-        ("go_frame_1", r"/^(?:[^\s.:]+\.)*[^\s.():]+\(|^created by /", "go_frame_2"),
-        ("go_frame_2", r"/^\s/", "go_frame_1"),
-    ],
-}
+#: fluent/fluent-bit v4.2.2's built-in multiline rules (flb_ml_parser_{python,java,go}.c),
+#: kept once, in the cost model's replay, which copies them with their citation.
+BUILTIN_MULTILINE_RULES = BUILTIN_RULES
 
 
 @dataclass

@@ -206,7 +206,7 @@ def test_every_emulator_patch_is_a_listed_gap():
 
     patched = {p.__name__ for p in emulator_server.PATCHES} - {"_log_errors"}
     assert patched == {g.patch for g in em.GAPS if g.patch}
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "docs" / "ci.md").read_text()
     assert em.gaps_markdown() in readme
 
 

@@ -12,7 +12,7 @@ from golden_path.cli import main
 from golden_path.resolve.checkov_skips import SKIPS, skip_entries, skips_in
 from golden_path.review.checkov_scan import skips_added
 
-README = Path(__file__).parents[2] / "README.md"
+README = Path(__file__).parents[2] / "docs" / "security.md"
 
 
 def test_every_skip_has_one_reason_and_the_readme_lists_the_table():

@@ -208,6 +208,6 @@ def test_lambda_layer_reads_the_key_from_secrets_manager(fn):
 def test_the_readme_sample_is_what_the_statements_compute(web):
     _, second = ecs_configs(hashed(web))
     out = apply_pseudonyms(pseudonym_statements(second, "span"), SPAN, {ECS_REF: "k1"}).attributes
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "docs" / "telemetry.md").read_text()
     assert f"enduser.id={out['enduser.id']}" in readme
     assert f"client.address={out['client.address']}" in readme

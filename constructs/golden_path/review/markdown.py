@@ -311,7 +311,7 @@ def render(review: ReviewModel, limit: int = COMMENT_LIMIT, json_out: str | None
     out += ["", "### Summary", ""] + _summary(review)
     if review.removed_stacks:
         out += ["", _names_line("Removed stacks, destroyed only by the explicit destroy step "
-                                "(README: Removing a service): ", review.removed_stacks,
+                                "(docs/ci.md: Removing a service): ", review.removed_stacks,
                                 int(room * ORDER_SHARE) // 2, hint, ", ")]
     if review.plans:
         out += [""] + _plans(review, int(room * PLAN_SHARE), hint)
