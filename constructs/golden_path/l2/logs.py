@@ -20,10 +20,10 @@ class LogGroup(Construct):
     :param kms_key_arn: the platform's KMS key for logs (its policy must let
         ``logs.<region>.amazonaws.com`` use it); without one CloudWatch's own key is used.
     :param data_protection: the CloudWatch Logs data protection policy (a JSON document,
-        checked with ``resolve.data_protection.validate_document``). Default: inside an
-        ``ApplicationService``, the policy ``resolve.data_protection`` decides for its
-        service (the team's masked keys, the platform's audit destination); elsewhere
-        golden_path's identifiers without an audit destination. ``False``: no policy.
+        checked with ``resolve.data_protection.validate_document``); ``ApplicationService``
+        passes the one resolve decided for its service (the team's masked keys, the
+        platform's audit destination). Default: golden_path's identifiers without an audit
+        destination. ``False``: no policy.
 
     ``data_protection_policy`` is the created policy resource (None with ``False``).
     """
@@ -44,7 +44,8 @@ class LogGroup(Construct):
         )
         skip(self.log_group, *(["CKV_AWS_338"] if retention_days < ONE_YEAR else []),
              *([] if kms_key_arn else ["CKV_AWS_158"]))
-        document = _policy(scope, name) if data_protection is True else data_protection or None
+        document = (dp.default_policy() if data_protection is True
+                    else data_protection or None)
         self.data_protection_policy = None
         if document is not None:
             errors = dp.validate_document(document)
@@ -54,12 +55,3 @@ class LogGroup(Construct):
                 self, "data_protection", log_group_name=self.log_group.name,
                 policy_document=literal(document))
 
-
-def _policy(scope: Construct, name: str) -> str:
-    """The policy of the service ``scope`` builds (its ``resolved``), else the default."""
-    resolved = getattr(scope, "resolved", None)
-    if resolved is None:
-        return dp.default_policy()
-    policies = dp.log_group_policies(resolved)
-    return policies.get(name) or dp.document_json(
-        dp.for_service(resolved), description=f"{resolved.stack_name}: {dp.KINDS['log-group']}")

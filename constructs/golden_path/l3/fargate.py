@@ -12,6 +12,7 @@ from ..l2.load_balancing import LoadBalancerTarget
 from ..l2.logs import LogGroup
 from ..l2.network import TaskSecurityGroup
 from ..resolve import containers, policies
+from ..resolve.data_protection import log_group_policies
 from ..resolve.ecs import ResolvedService
 from ..telemetry import sidecars
 from ..telemetry.render import (
@@ -28,10 +29,13 @@ def build_fargate(self: Construct, svc: ResolvedService) -> None:
     self.router_config_text = render_router_config(svc)
     self.collector_self_config_text = render_self_metrics_config(svc)
 
+    protection = log_group_policies(svc)
+
     def log_group(cid: str, name: str) -> LogGroup:
         return LogGroup(self, cid, name=name, retention_days=svc.log_retention_days,
                         skip_destroy=svc.deletion_protection,
-                        kms_key_arn=svc.logs_kms_key_arn, tags=tags)
+                        kms_key_arn=svc.logs_kms_key_arn, tags=tags,
+                        data_protection=protection[name])
 
     self.router_logs = log_group("router_logs", names.router_log_group)
     self.collector_logs = log_group("collector_logs", names.collector_log_group)

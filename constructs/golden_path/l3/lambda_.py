@@ -12,6 +12,7 @@ from ..l2.lambda_triggers import FunctionUrlTrigger, HttpApiRoute, QueueTrigger,
 from ..l2.logs import LogGroup
 from ..resolve import policies
 from ..resolve.checkov_skips import own_variable_skips
+from ..resolve.data_protection import log_group_policies
 from ..resolve.lambda_ import CONFIG_DIGEST_VARIABLE, ResolvedFunction
 from ..telemetry.render import render_collector_config
 
@@ -23,7 +24,8 @@ def build_lambda(self: Construct, fn: ResolvedFunction) -> None:
     self.log_group = LogGroup(self, "logs", name=names.log_group,
                               retention_days=fn.log_retention_days,
                               skip_destroy=fn.deletion_protection,
-                              kms_key_arn=fn.logs_kms_key_arn, tags=tags)
+                              kms_key_arn=fn.logs_kms_key_arn, tags=tags,
+                              data_protection=log_group_policies(fn)[names.log_group])
     self.collector_config = ConfigObject(self, "collector_config",
                                          bucket=fn.collector.config_bucket, key=names.config_key,
                                          text=self.collector_config_text, tags=tags)
