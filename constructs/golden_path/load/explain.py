@@ -57,7 +57,9 @@ def _walk(value: Any, path: tuple, depth: int, origins: Origins, service: Resolv
             sub = (*path, key)
             if item is None and sub not in origins and sub not in PROFILE_FIELDS:
                 continue  # unset and nobody decides it: not part of the effective form
-            if _is_leaf(item, sub):
+            if sub in INCIDENT_FIELDS and _incident_sets(service, sub):
+                out.append(_incident_line(indent, key, item, sub, origins, service, profile))
+            elif _is_leaf(item, sub):
                 out.append(_line(f"{indent}{key}: {_scalar(*_decided(item, sub, service))}",
                                  _origin(item, sub, origins, profile)))
             else:
@@ -71,6 +73,34 @@ def _walk(value: Any, path: tuple, depth: int, origins: Origins, service: Resolv
             else:
                 out.append(_line(f"{indent}-", _origin(item, sub, origins, profile)))
                 _walk(item, sub, depth + 1, origins, service, profile, out)
+
+
+#: Values an incident override (``telemetry.incident``) replaces while it lasts.
+INCIDENT_FIELDS = {("telemetry", "sampling_percent"), ("telemetry", "log_level")}
+
+
+def _incident_sets(service: Resolved, path: tuple) -> bool:
+    incident = service.spec.telemetry.incident
+    return incident is not None and getattr(incident, path[-1]) is not None
+
+
+def _incident_line(indent: str, key: str, written: Any, path: tuple, origins: Origins,
+                   service: Resolved, profile: str) -> str:
+    """The value in effect (the incident override's), then what applies without it."""
+    incident = service.spec.telemetry.incident
+    effective = getattr(incident, path[-1])
+    base = written if written is not None else _profile_value(path, service, profile)
+    where = origins.get(("telemetry", "incident", path[-1])) or origins.get(("telemetry", "incident"))
+    without = f"{_scalar(base, False)} ({_origin(written, path, origins, profile)})"
+    return _line(f"{indent}{key}: {_scalar(effective, False)}",
+                 f"INCIDENT {incident.reason} (until {incident.expires.isoformat()}) "
+                 f"{where or 'override'}; without it: {without}")
+
+
+def _profile_value(path: tuple, service: Resolved, profile: str) -> Any:
+    """What the environment profile decides for a field the spec leaves unset (before any
+    incident override)."""
+    return getattr(service.profile.telemetry, path[-1])
 
 
 def _is_leaf(value: Any, path: tuple) -> bool:
