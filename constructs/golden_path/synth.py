@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .alerts.registry import TeamRegistry, route_plan
+from .alerts.registry import TeamRegistry, route_plan, routes_used
+from .alerts.resolve import resolve_alarms
 from .fleet import load_all  # noqa: F401  (the entry point's loading half)
 from .fleet.state import team_routes_state, team_stack_name
 from .load.discover import discover, find_teams  # noqa: F401
@@ -38,6 +39,8 @@ class StackPlan:
     state: StateBackend | None = None
     #: A team-route stack: its environment's profile (which severities page there).
     profile: str | None = None
+    #: A team-route stack: the routes ("notify", "page") its services' alarms publish to.
+    uses: tuple[str, ...] = ()
 
 
 @dataclass
@@ -54,20 +57,26 @@ class SynthStats:
 
 def plan_stacks(services: list[Resolved], teams: TeamRegistry | None) -> list[StackPlan]:
     """A stack per service, and with a registry one per team route (team, env, account,
-    region) the services use, unless that route needs nothing."""
+    region) whose topics the services' alarms publish to; a route nothing publishes to, or
+    whose only topic exists already, gets no stack."""
     plans = [StackPlan(s.stack_name, service=s) for s in services]
-    if teams is not None:
-        routes = sorted({(s.spec.team, s.spec.environment, s.account, s.region) for s in services})
-        team_tags = {(s.spec.environment, s.account, s.region): s.default_tags for s in services}
-        profiles = {s.spec.environment: s.profile.name for s in services}
-        for team, env, account, region in routes:
-            if route_plan(team, env, teams, profiles[env]).empty:
-                continue  # the notify topic exists and nothing pages here
-            plans.append(StackPlan(team_stack_name(team, env, account, region),
-                                   team_route=(team, env, account, region),
-                                   default_tags=team_tags[(env, account, region)],
-                                   state=team_routes_state(services, team, env, account, region),
-                                   profile=profiles[env]))
+    if teams is None:
+        return plans
+    uses: dict[tuple[str, str, str, str], set[str]] = {}
+    for s in services:
+        route = (s.spec.team, s.spec.environment, s.account, s.region)
+        uses.setdefault(route, set()).update(routes_used(resolve_alarms(s, teams)))
+    team_tags = {(s.spec.environment, s.account, s.region): s.default_tags for s in services}
+    profiles = {s.spec.environment: s.profile.name for s in services}
+    for route in sorted(uses):
+        team, env, account, region = route
+        used = tuple(sorted(uses[route]))
+        if route_plan(team, env, teams, profiles[env], used).empty:
+            continue  # nothing publishes here, or only to the team's existing topic
+        plans.append(StackPlan(team_stack_name(*route), team_route=route,
+                               default_tags=team_tags[(env, account, region)],
+                               state=team_routes_state(services, *route),
+                               profile=profiles[env], uses=used))
     return plans
 
 
@@ -83,7 +92,8 @@ def build_stacks(app, plans: list[StackPlan], teams: TeamRegistry | None) -> lis
             team, env, account, region = plan.team_route
             names.append(TeamStack(app, team=team, environment=env, account=account, region=region,
                                    teams=teams, default_tags=plan.default_tags,
-                                   state=plan.state, profile=plan.profile).node.id)
+                                   state=plan.state, profile=plan.profile,
+                                   uses=plan.uses).node.id)
     return names
 
 

@@ -17,6 +17,7 @@ Manager (``integration_url_secret``, a secret name in each account).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -96,16 +97,27 @@ class RoutePlan(_Model):
 
 
 def route_plan(team: str, environment: str, registry: TeamRegistry,
-               profile: str | None = None) -> RoutePlan:
-    """``profile``: the environment's (platform.yaml); default its name, a profile name."""
+               profile: str | None = None, uses: Iterable[str] | None = None) -> RoutePlan:
+    """``profile``: the environment's (platform.yaml); default its name, a profile name.
+    ``uses``: the routes ("notify", "page") the alarms of the team's services there publish
+    to; a topic nothing publishes to is not created. Default: every route the profile has."""
     from .resolve import ROUTING
 
     entry = registry.teams[team]
-    pages = any("page" in r for r in ROUTING[profile or environment].values())
+    if uses is None:
+        uses = {r for routes in ROUTING[profile or environment].values() for r in routes}
+    uses = set(uses)
     return RoutePlan(
-        notify_topic=None if entry.notify.existing_topic
+        notify_topic=None if entry.notify.existing_topic or "notify" not in uses
         else notify_topic_name(team, environment, registry),
-        emails=list(entry.notify.emails),
-        page_topic=page_topic_name(team, environment) if pages and entry.pagerduty else None,
+        emails=list(entry.notify.emails) if "notify" in uses else [],
+        page_topic=page_topic_name(team, environment) if "page" in uses and entry.pagerduty
+        else None,
         pagerduty_secret=entry.pagerduty.integration_url_secret if entry.pagerduty else None,
     )
+
+
+def routes_used(alarms) -> set[str]:
+    """The routes ("notify", "page") that resolved alarms publish to."""
+    return {"page" if action.endswith("-page") else "notify"
+            for alarm in alarms for action in alarm.actions}

@@ -79,7 +79,7 @@ def stack_key(plan, teams) -> str:
         team = plan.service.spec.team
     else:
         h.update(repr((plan.team_route, sorted(plan.default_tags.items()), plan.state,
-                       plan.profile)).encode())
+                       plan.profile, plan.uses)).encode())
         team = plan.team_route[0]
     entry = teams.teams.get(team) if teams is not None else None
     h.update(repr((teams is not None, entry.model_dump() if entry else None)).encode())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..alerts.registry import TeamRegistry, route_plan
@@ -44,9 +44,11 @@ class TeamStack(TerraformStack):
 
     def __init__(self, scope: Construct, *, team: str, environment: str, account: str,
                  region: str, teams: TeamRegistry, default_tags: dict[str, str] | None = None,
-                 state: StateBackend | None = None, profile: str | None = None):
+                 state: StateBackend | None = None, profile: str | None = None,
+                 uses: Iterable[str] | None = None):
         super().__init__(scope, f"team-{team}-{environment}-{account}-{region}")  # team_stack_name
-        plan = route_plan(team, environment, teams, profile)  # profile: default the name
+        # profile: default the name; uses: the routes the services' alarms publish to
+        plan = route_plan(team, environment, teams, profile, uses)
         self.backend = configure_backend(self, state or StateBackend(
             "local", {"path": f"terraform.{self.node.id}.tfstate"}))
         self.provider = AwsProvider(self, "aws", region=region, allowed_account_ids=[account],
