@@ -64,6 +64,7 @@ _CORE_NAMES = (
     "LocalBackend",
     "S3Backend",
     "S3BackendAssumeRoleConfig",
+    "TerraformBackend",
     "TerraformOutput",
     "TerraformResourceLifecycle",
     "TerraformStack",

@@ -38,6 +38,9 @@ class ApplicationService(Construct):
                  teams: TeamRegistry | None = None):
         super().__init__(scope, id)
         self.resolved = as_resolved(spec)
+        from .stack import complete_stack
+
+        complete_stack(self, self.resolved)  # backend, account pin, tags: as ServiceStack's
         if isinstance(self.resolved, ResolvedFunction):
             from .lambda_ import build_lambda
 

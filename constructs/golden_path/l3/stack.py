@@ -12,8 +12,10 @@ from ..cdk import (
     LocalBackend,
     S3Backend,
     S3BackendAssumeRoleConfig,
+    TerraformBackend,
     TerraformStack,
 )
+from ..errors import Problem, SpecError
 from ..l2.team_routes import TeamRoutes
 from ..resolve.common import StateBackend
 from .application_service import ApplicationService, Resolved, as_resolved
@@ -59,6 +61,35 @@ class TeamStack(TerraformStack):
             key_alias=f"golden-path-{team}-{environment}-alerts",
             tags={"team": team, "environment": environment, "managed-by": "golden-path"})
 
+
+
+def complete_stack(construct: Construct, resolved: Resolved) -> None:
+    """What a ``ServiceStack`` sets, for an ``ApplicationService`` in a team's own stack:
+    the platform's state backend (or a relative local file, never cdktf's default with an
+    absolute path) when the stack has no backend, and on its AWS provider the account pin
+    and the platform's default tags when unset. A stack without an AWS provider, or whose
+    provider is in another region, is an error that says what to write."""
+    stack = TerraformStack.of(construct)
+    children = stack.node.children
+    if not any(isinstance(c, TerraformBackend) for c in children):
+        configure_backend(stack, resolved.state)
+    providers = [c for c in children if isinstance(c, AwsProvider) and not c.alias]
+    if not providers:
+        raise SpecError(Problem(("stack",), stack.node.id,
+                                "this stack has no AWS provider; add one before the service: "
+                                "`from golden_path.cdk import AwsProvider` then "
+                                f"`AwsProvider(stack, \"aws\", region=\"{resolved.region}\")`, "
+                                "or use golden_path.ServiceStack, which makes the stack"))
+    provider = providers[0]
+    if provider.region and provider.region != resolved.region:
+        raise SpecError(Problem(("stack",), stack.node.id,
+                                f"this stack's AWS provider is in {provider.region}, the service "
+                                f"{resolved.stack_name} in {resolved.region}: one stack per region "
+                                "(or use golden_path.ServiceStack)"))
+    if not provider.allowed_account_ids and not provider.forbidden_account_ids:
+        provider.allowed_account_ids = [resolved.account]
+    if provider.default_tags is None and resolved.default_tags:
+        provider.default_tags = _default_tags(resolved.default_tags)
 
 
 def _default_tags(tags: dict[str, str] | None) -> list[dict] | None:
