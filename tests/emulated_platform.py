@@ -148,7 +148,9 @@ def build_platform(emu: Emulator, environment: str = ENVIRONMENT, account: str =
     sm.create_secret(Name=pagerduty_name, SecretString=pagerduty_url)
 
     s3 = emu.client("s3", account, region)
-    location = {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    # us-east-1 is S3's default region and takes no location constraint (AWS and moto).
+    location = ({} if region == "us-east-1" else
+                {"CreateBucketConfiguration": {"LocationConstraint": region}})
     config_bucket = f"golden-path-config-{account}-{region}"
     state_bucket = f"golden-path-state-{account}"
     for bucket in (config_bucket, state_bucket):

@@ -38,6 +38,7 @@ from lifecycle_fleet import (  # noqa: E402,F401  (re-exported for the test)
     synth_fleet,
     write_fleet,
 )
+from own_service import NotAFleetFile, OwnService, emulated_fleet, read_own  # noqa: E402
 from terraform_run import StackRun, Step, cli_config  # noqa: E402,F401  (StackRun: for the test)
 
 import emulated_platform as ep  # noqa: E402
@@ -59,7 +60,8 @@ class Session:
     layers: dict[str, int]
 
     def stack_run(self, kind: str, echo: Callable[[str], None] | None = None) -> StackRun:
-        name = stack_name(kind)
+        """``kind``: a lifecycle kind (KINDS), or the name of a synthesized stack."""
+        name = kind if kind in self.stacks else stack_name(kind)
         return StackRun(self.emu, self.terraform, self.cli_config, self.stacks[name],
                         self.root / "work" / name, account=self.platform.account, echo=echo)
 
@@ -83,6 +85,31 @@ def start_session(root: Path, mirror: Path, terraform: str,
         layers = ep.publish_layers(emu, layer_arns(stacks))
         names = [f"{arn.rsplit(':', 1)[-1]} (v1..{n})" for arn, n in layers.items()]
         say(f"layers: published under {em.LAYER_PUBLISHER}: {', '.join(names)}")
+    except BaseException:
+        emu.stop()
+        raise
+    return Session(emu, platform, stacks, terraform, cli_config(root, mirror), root, layers)
+
+
+def start_own_session(root: Path, mirror: Path, terraform: str, own: OwnService,
+                      echo: Callable[[str], None] | None = None) -> Session:
+    """The emulator with a platform like ``own``'s (environment, profile, account, region,
+    team) and ``own`` synthesized for it (see own_service.py for what is replaced)."""
+    say = echo or (lambda _m: None)
+    emu = em.start_emulator(root)
+    try:
+        say(f"emulator: moto server at {emu.url} (log {emu.log})")
+        platform = ep.build_platform(emu, environment=own.environment, account=own.account,
+                                     region=own.region, team=own.team)
+        say(f"platform: {own.environment} (profile {own.profile}) in account {own.account} "
+            f"({own.region}), team {own.team}: vpc {platform.vpc_id}, "
+            f"state bucket {platform.state_bucket}")
+        fleet = emulated_fleet(own, platform, root / "fleet")
+        for note in own.notes:
+            say(f"replaced for the emulator: {note}")
+        stacks = synth_fleet(fleet, root / "out")
+        say(f"synth: {', '.join(stacks)} from {fleet / 'services' / own.path.name}")
+        layers = ep.publish_layers(emu, layer_arns(stacks))
     except BaseException:
         emu.stop()
         raise
@@ -123,7 +150,7 @@ def lifecycle(session: Session, kind: str, echo: Callable[[str], None] | None = 
 
 def _lifecycle(session: Session, run: StackRun, out: Outcome) -> None:
     run.prepare()
-    s3 = session.emu.client("s3", run.account)
+    s3 = session.emu.client("s3", run.account, session.platform.region)
 
     def failed(step: Step) -> bool:
         if step.returncode != 0:
@@ -151,7 +178,7 @@ def _lifecycle(session: Session, run: StackRun, out: Outcome) -> None:
     if failed(run.destroy()):
         return
     if out.applied:
-        out.left = leftovers(session.emu, out.applied, run.account)
+        out.left = leftovers(session.emu, out.applied, run.account, session.platform.region)
         out.state_after_destroy = [r["address"] for r in managed(run.remote_state())]
 
 
@@ -218,20 +245,36 @@ def run_all(session: Session, kinds: list[str], parallel: int = 1,
 
 
 def main(argv: list[str]) -> int:
-    """``make apply-local [STACK=kind|service|stack|all]``: the lifecycle, told as it goes."""
+    """``make apply-local [STACK=kind|service|stack|all]``, or ``make apply-local
+    SERVICE=path/to/service.yaml [ENVIRONMENT=env]`` for your own service file: the
+    lifecycle, told as it goes."""
+    import argparse
     import tempfile
 
     from conftest import MIRROR_CANDIDATES
+    from golden_path import SpecError
 
-    os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-    wanted = argv[0] if argv else "fargate-web"
+    args = argparse.ArgumentParser(prog="apply-local")
+    args.add_argument("stack", nargs="?", default="fargate-web")
+    args.add_argument("--service", type=Path, help="your own fleet-form service file")
+    args.add_argument("--environment", help="with --service: one of its environments "
+                      "(default: the first it lists)")
+    opts = args.parse_args(argv)
+    own = None
+    if opts.service:
+        try:
+            own = read_own(opts.service, opts.environment)
+        except (SpecError, NotAFleetFile, OSError) as err:
+            print(f"apply-local: {err}")
+            return 2
+    wanted = opts.stack
     by_name = {**{k: k for k in KINDS}, **{v: k for k, v in KINDS.items()},
                **{stack_name(k): k for k in KINDS}}
-    if wanted != "all" and wanted not in by_name:
+    if own is None and wanted != "all" and wanted not in by_name:
         print(f"apply-local: unknown stack {wanted!r}; one of: all, {', '.join(KINDS)} "
-              f"(or a service or stack name)")
+              f"(or a service or stack name), or SERVICE=path/to/your/service.yaml")
         return 2
-    kinds = list(KINDS) if wanted == "all" else [by_name[wanted]]
+    kinds = list(KINDS) if wanted == "all" else [by_name.get(wanted, wanted)]
     missing = em.missing_tools(MIRROR_CANDIDATES)
     for what, hint in missing:
         print(f"apply-local: {what} is not available: {hint}")
@@ -240,8 +283,12 @@ def main(argv: list[str]) -> int:
     root = Path(tempfile.mkdtemp(prefix="golden-path-apply-local-"))
     print(f"apply-local: working in {root}")
     started = time.monotonic()
-    session = start_session(root, em.provider_mirror(MIRROR_CANDIDATES), em.terraform_binary(),
-                            echo=print)
+    mirror, terraform = em.provider_mirror(MIRROR_CANDIDATES), em.terraform_binary()
+    if own is not None:
+        session = start_own_session(root, mirror, terraform, own, echo=print)
+        kinds = sorted(session.stacks, key=lambda n: not n.startswith("team-"))  # routes first
+    else:
+        session = start_session(root, mirror, terraform, echo=print)
     try:
         outcomes = run_all(session, kinds, parallel=3 if wanted == "all" else 1, echo=print)
     finally:

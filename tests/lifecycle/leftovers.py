@@ -24,10 +24,11 @@ def _gone(call: Callable[[], object], *codes: str) -> bool:
     return False
 
 
-def _check(emu: em.Emulator, account: str, rtype: str, v: dict) -> tuple[str, bool] | None:
+def _check(emu: em.Emulator, account: str, rtype: str, v: dict,
+           region: str = em.REGION) -> tuple[str, bool] | None:
     """(what was checked, gone?) for one resource of the applied state, or None when
     there is nothing of its own to check (a part of another resource checked itself)."""
-    c = lambda service: emu.client(service, account)  # noqa: E731
+    c = lambda service: emu.client(service, account, region)  # noqa: E731
     if rtype == "aws_iam_role":
         return f"iam role {v['name']}", _gone(lambda: c("iam").get_role(RoleName=v["name"]),
                                               "NoSuchEntity")
@@ -164,11 +165,12 @@ def managed(state: dict) -> list[dict]:
             for i in r.get("instances", [])]
 
 
-def leftovers(emu: em.Emulator, resources: list[dict], account: str = em.ACCOUNT) -> list[Leftover]:
+def leftovers(emu: em.Emulator, resources: list[dict], account: str = em.ACCOUNT,
+              region: str = em.REGION) -> list[Leftover]:
     """Each of ``resources`` (``managed(state)`` after apply), checked in the emulator."""
     found = []
     for res in resources:
-        checked = _check(emu, account, res["type"], res["values"])
+        checked = _check(emu, account, res["type"], res["values"], region)
         if checked is not None:
             found.append(Leftover(res["address"], res["type"], checked[0], checked[1],
                                   bool(res["values"].get("skip_destroy"))))
