@@ -224,7 +224,7 @@ def test_placeholder_values_per_environment(example_stacks):
         "QueueFulfilment"]["Resource"] == ["arn:aws:sqs:eu-west-1:222233334444:fulfilment"]
     worker = example_stacks["order-fulfilment-worker-staging"]
     sids = statements_by_sid(role_policy(worker, "task"))
-    assert sids["ConsumeFulfilmentQueue"]["Resource"] == ["arn:aws:sqs:eu-west-1:222233334444:fulfilment"]
+    assert sids["ConsumeQueue"]["Resource"] == ["arn:aws:sqs:eu-west-1:222233334444:fulfilment"]
     assert sids["RequestInvoices"]["Resource"] == [
         "arn:aws:sqs:eu-west-1:222233334444:invoice-consumer-staging"]
     # The queue scaling names the environment's queue; the stack holds its name.

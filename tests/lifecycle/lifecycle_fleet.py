@@ -22,8 +22,8 @@ KINDS: dict[str, str] = {
     "lambda-schedule": "nightly-report",
     "team-route": "team",
 }
-#: Started first when stacks run in parallel (two queues, created one after the other).
-SLOWEST = ("lambda-sqs",)
+#: Started first when stacks run in parallel (two queues each, created one after the other).
+SLOWEST = ("lambda-sqs", "fargate-worker")
 TEAM_STACK = f"team-{em.TEAM}-{em.ENVIRONMENT}-{em.ACCOUNT}-{em.REGION}"
 IMAGE = "999988887777.dkr.ecr.eu-west-1.amazonaws.com/storefront:2024.11.3"
 
@@ -56,8 +56,9 @@ def service_files(p: ep.EmulatedPlatform) -> dict[str, dict]:
             "load_balancer": {"listener": "public", "priority": 120},
             "variables": {"DJANGO_SETTINGS_MODULE": "storefront.settings.{environment}"},
             "secrets": {"DATABASE_URL": p.database_secret_arn},
+            # Hands orders to fulfilment-worker's own queue (scaling.queue.create).
             "iam": [{"sid": "QueueFulfilment", "actions": ["sqs:SendMessage"],
-                     "resources": ["arn:aws:sqs:{region}:{account}:fulfilment"]}],
+                     "resources": ["arn:aws:sqs:{region}:{account}:fulfilment-worker-{environment}"]}],
             "alerts": {"runbook": runbook.format(name="storefront")},
             "environments": {env: {
                 "load_balancer": {"hosts": ["shop.example.com"], "paths": ["/*"]},
@@ -68,11 +69,10 @@ def service_files(p: ep.EmulatedPlatform) -> dict[str, dict]:
             "name": "fulfilment-worker", "team": em.TEAM, "kind": "worker", "image": IMAGE,
             "architecture": "arm64", "cpu": 256, "memory": 512,
             "command": ["celery", "--app", "storefront", "worker", "--queues", "fulfilment"],
-            "iam": [{"sid": "ConsumeFulfilmentQueue",
-                     "actions": ["sqs:ReceiveMessage", "sqs:DeleteMessage",
-                                 "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
-                     "resources": [p.queue_arn]}],
-            "scaling": {"queue": {"arn": p.queue_arn, "messages_per_task": 20}},
+            # Its own queue and dead-letter queue, created, consumed (the task role) and
+            # scaled on; the app finds the queue in QUEUE_URL (Celery: predefined_queues).
+            "scaling": {"queue": {"create": True, "messages_per_task": 20,
+                                  "max_receive_count": 3}},
             "alerts": {"runbook": runbook.format(name="fulfilment-worker")},
             "environments": {env: {"secrets": {"DATABASE_URL": p.database_secret_arn},
                                    "scaling": {"min": 1, "max": 3}}},

@@ -69,6 +69,25 @@ def band_expression(d: AlarmDef, width: float) -> str:
     return f"ANOMALY_DETECTION_BAND({_BAND.match(d.expression)[1]}, {width:g})"
 
 
+def queue_age(queue_name: str) -> AlarmDef:
+    """The oldest message of a consumed queue waits too long (workers' and functions')."""
+    return AlarmDef("queue-oldest-message-age", "critical",
+                    "The oldest message has waited more than 15 minutes",
+                    "GreaterThanThreshold", 900, 3, 3, "notBreaching",
+                    Metric("AWS/SQS", "ApproximateAgeOfOldestMessage",
+                           {"QueueName": queue_name}, "Maximum", 300),
+                    missing_reason="an idle queue reports zero or nothing")
+
+
+def dead_letters(dead_letter_queue_name: str) -> AlarmDef:
+    """Messages in the dead-letter queue of a queue golden_path owns."""
+    return AlarmDef("dead-letter-messages", "warning", "Messages landed in the dead-letter queue",
+                    "GreaterThanThreshold", 0, 1, 1, "notBreaching",
+                    Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible",
+                           {"QueueName": dead_letter_queue_name}, "Maximum", 300),
+                    missing_reason="an empty DLQ reports zero or nothing")
+
+
 def _lb_dimension(listener_arn: str) -> str:
     """'app/<name>/<id>' of the load balancer, from its listener ARN."""
     return re.search(r":listener/(app/[^/]+/[0-9a-f]+)/", listener_arn)[1]
@@ -112,15 +131,13 @@ def fargate_defaults(svc) -> list[AlarmDef]:
                          Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", q, "Maximum",
                                 300),
                          missing_reason="an idle queue reports zero or nothing"),
-                AlarmDef("queue-oldest-message-age", "critical",
-                         "The oldest message has waited more than 15 minutes",
-                         "GreaterThanThreshold", 900, 3, 3, "notBreaching",
-                         Metric("AWS/SQS", "ApproximateAgeOfOldestMessage", q, "Maximum", 300),
-                         missing_reason="an idle queue reports zero or nothing"),
+                queue_age(scaling.queue_name),
                 # What producers put on the queue: not capped by how fast the workers drain.
                 rate_anomaly("intake-anomaly", "Messages arriving on the queue", "queue",
                              "messages", Metric("AWS/SQS", "NumberOfMessagesSent", q, "Sum", ANOMALY_PERIOD)),
             ]
+        if svc.queue is not None:  # golden_path's own queue has a dead-letter queue
+            alarms.append(dead_letters(svc.queue.dead_letter_name))
     alarms += [
         AlarmDef("running-tasks", "critical",
                  f"Fewer running tasks than the minimum ({svc.scaling.min})",
@@ -224,17 +241,5 @@ def lambda_defaults(fn) -> list[AlarmDef]:
             Metric("AWS/Lambda", "ConcurrentExecutions", f, "Maximum"),
             missing_reason="no invocations, no concurrency"))
     if names.queue:
-        alarms += [
-            AlarmDef("queue-oldest-message-age", "critical",
-                     "The oldest message has waited more than 15 minutes",
-                     "GreaterThanThreshold", 900, 3, 3, "notBreaching",
-                     Metric("AWS/SQS", "ApproximateAgeOfOldestMessage",
-                            {"QueueName": names.queue}, "Maximum", 300),
-                     missing_reason="an idle queue reports zero or nothing"),
-            AlarmDef("dead-letter-messages", "warning", "Messages landed in the dead-letter queue",
-                     "GreaterThanThreshold", 0, 1, 1, "notBreaching",
-                     Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible",
-                            {"QueueName": names.dead_letter_queue}, "Maximum", 300),
-                     missing_reason="an empty DLQ reports zero or nothing"),
-        ]
+        alarms += [queue_age(names.queue), dead_letters(names.dead_letter_queue)]
     return alarms

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from ..cdk import (
@@ -14,14 +13,13 @@ from ..cdk import (
     LambdaEventSourceMapping,
     LambdaFunctionUrl,
     LambdaPermission,
-    SqsQueue,
 )
+from .queues import DLQ_RETENTION_SECONDS, ManagedQueue  # noqa: F401  (re-exported)
 
-DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to look at what failed
 
-
-class QueueTrigger(Construct):
-    """A queue owned by the function, its dead-letter queue, and the event source mapping.
+class QueueTrigger(ManagedQueue):
+    """A queue owned by the function, its dead-letter queue (``ManagedQueue``), and the
+    event source mapping.
 
     Partial batch failures are reported (``ReportBatchItemFailures``): only the
     failed messages return to the queue, and after ``max_receive_count`` receives
@@ -32,17 +30,10 @@ class QueueTrigger(Construct):
                  dead_letter_queue_name: str, visibility_timeout: int, batch_size: int,
                  max_batching_window: int, max_receive_count: int, fifo: bool = False,
                  tags: dict[str, str] | None = None):
-        super().__init__(scope, id)
-        self.dead_letter_queue = SqsQueue(
-            self, "dead_letter_queue", name=dead_letter_queue_name, fifo_queue=fifo or None,
-            message_retention_seconds=DLQ_RETENTION_SECONDS, sqs_managed_sse_enabled=True,
-            tags=tags)
-        self.queue = SqsQueue(
-            self, "queue", name=queue_name, fifo_queue=fifo or None,
-            visibility_timeout_seconds=visibility_timeout, sqs_managed_sse_enabled=True,
-            redrive_policy=json.dumps({"deadLetterTargetArn": self.dead_letter_queue.arn,
-                                       "maxReceiveCount": max_receive_count}),
-            tags=tags)
+        super().__init__(scope, id, queue_name=queue_name,
+                         dead_letter_queue_name=dead_letter_queue_name,
+                         visibility_timeout=visibility_timeout,
+                         max_receive_count=max_receive_count, fifo=fifo, tags=tags)
         self.event_source_mapping = LambdaEventSourceMapping(
             self, "event_source_mapping", function_name=function_name,
             event_source_arn=self.queue.arn, batch_size=batch_size,

@@ -27,7 +27,8 @@ class ApplicationService(Construct):
     ``spec`` is a ``ServiceSpec``/``LambdaSpec``, a mapping with the same fields as
     ``service.yaml`` (validated; bad input raises ``SpecError``), or an already
     resolved service. Every created resource is a public attribute; which ones
-    exist depends on the runtime (e.g. ``task_definition`` or ``function``).
+    exist depends on the runtime (e.g. ``task_definition`` or ``function``) and on the
+    spec (``queue``: a worker's own queue and its dead-letter queue, ``scaling.queue.create``).
 
     ``teams`` (the team registry, teams.yaml) checks the team and routes its
     alarms; without it alarms go to the conventional topic names

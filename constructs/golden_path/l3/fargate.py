@@ -11,6 +11,7 @@ from ..l2.iam import ServiceRole
 from ..l2.load_balancing import LoadBalancerTarget
 from ..l2.logs import LogGroup
 from ..l2.network import TaskSecurityGroup
+from ..l2.queues import ManagedQueue
 from ..resolve import containers, policies
 from ..resolve.data_protection import log_group_policies
 from ..resolve.ecs import ResolvedService
@@ -84,6 +85,16 @@ def build_fargate(self: Construct, svc: ResolvedService) -> None:
                     self.router_logs.log_group, self.collector_logs.log_group,
                     self.telemetry_metrics_logs.log_group])
 
+    # The worker's own queue (scaling.queue.create): escape hatch self.queue.queue /
+    # self.queue.dead_letter_queue; the app reads its URL from QUEUE_URL.
+    self.queue = None
+    if svc.queue is not None:
+        q = svc.queue
+        self.queue = ManagedQueue(
+            self, "queue", queue_name=q.name, dead_letter_queue_name=q.dead_letter_name,
+            visibility_timeout=q.visibility_timeout, max_receive_count=q.max_receive_count,
+            fifo=q.fifo, tags=tags)
+
     lb = svc.spec.load_balancer
     self.security_group = TaskSecurityGroup(
         self, "security_group", name=names.security_group, vpc_id=svc.spec.network.vpc_id,
@@ -109,8 +120,9 @@ def build_fargate(self: Construct, svc: ResolvedService) -> None:
         security_group_ids=[self.security_group.security_group.id,
                             *svc.spec.network.security_group_ids],
         enable_execute_command=svc.ecs_exec, load_balancer=attachment, tags=tags,
-        depends_on=[self.load_balancer_target.listener_rule]
-        if self.load_balancer_target else None)
+        # Tasks start once their listener rule, or the queue they consume, exists.
+        depends_on=[self.load_balancer_target.listener_rule] if self.load_balancer_target
+        else [self.queue.queue] if self.queue else None)
 
     self.autoscaling = ServiceAutoscaling(
         self, "autoscaling", cluster_name=svc.cluster_name,
@@ -140,6 +152,9 @@ def _fargate_outputs(self) -> None:
     }
     if self.load_balancer_target:
         outputs["target_group_arn"] = self.load_balancer_target.target_group.arn
+    if self.queue:
+        outputs["queue_url"] = self.queue.queue.url
+        outputs["dead_letter_queue_arn"] = self.queue.dead_letter_queue.arn
     for key, value in outputs.items():
         TerraformOutput(self, key, value=value,
                         description=f"{self.resolved.names.service}: {key}")

@@ -65,8 +65,8 @@ def build_lambda(self: Construct, fn: ResolvedFunction) -> None:
     if fn.queue is not None:
         q = fn.queue
         self.queue_trigger = QueueTrigger(
-            self, "queue", function_name=lambda_fn.function_name, queue_name=names.queue,
-            dead_letter_queue_name=names.dead_letter_queue,
+            self, "queue", function_name=lambda_fn.function_name, queue_name=q.name,
+            dead_letter_queue_name=q.dead_letter_name,
             visibility_timeout=q.visibility_timeout, batch_size=q.batch_size,
             max_batching_window=q.max_batching_window, max_receive_count=q.max_receive_count,
             fifo=q.fifo, tags=tags)

@@ -16,6 +16,7 @@ IAM_ROLE_NAME_MAX = 64
 EVENT_RULE_NAME_MAX = 64
 SECURITY_GROUP_NAME_MAX = 255
 LOG_GROUP_NAME_MAX = 512
+QUEUE_NAME_MAX = 80
 
 
 def shorten(name: str, limit: int) -> str:
@@ -24,6 +25,46 @@ def shorten(name: str, limit: int) -> str:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:6]
     return f"{name[: limit - 7].rstrip('-')}-{digest}"
+
+
+def queue_names(base: str, fifo: bool = False) -> tuple[str, str]:
+    """The names of a queue golden_path owns and of its dead-letter queue: ``<base>`` and
+    ``<base>-dlq`` within SQS's 80 characters, the ``.fifo`` suffix kept whole."""
+    suffix = ".fifo" if fifo else ""
+    limit = QUEUE_NAME_MAX - len(suffix)
+    return shorten(base, limit) + suffix, shorten(f"{base}-dlq", limit) + suffix
+
+
+@dataclass(frozen=True)
+class OwnedQueue:
+    """A queue golden_path creates for a service (a function's trigger, a worker's backlog)
+    with its dead-letter queue: ``max_receive_count`` receives move a message there. Both
+    are encrypted with SQS-managed keys (SSE-SQS), so no role needs a ``kms:`` permission."""
+
+    name: str
+    dead_letter_name: str
+    region: str
+    account: str
+    visibility_timeout: int
+    max_receive_count: int
+    fifo: bool = False
+
+    def _arn(self, name: str) -> str:
+        return f"arn:aws:sqs:{self.region}:{self.account}:{name}"
+
+    @property
+    def arn(self) -> str:
+        return self._arn(self.name)
+
+    @property
+    def dead_letter_arn(self) -> str:
+        return self._arn(self.dead_letter_name)
+
+    @property
+    def url(self) -> str:
+        """SQS's queue URL (``https://sqs.<region>.amazonaws.com/<account>/<name>``), known
+        before the queue exists: what GetQueueUrl returns for it."""
+        return f"https://sqs.{self.region}.amazonaws.com/{self.account}/{self.name}"
 
 
 

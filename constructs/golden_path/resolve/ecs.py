@@ -30,15 +30,24 @@ from .common import (
     SECURITY_GROUP_NAME_MAX,
     TARGET_GROUP_NAME_MAX,
     DataProtection,
+    OwnedQueue,
     StateBackend,
     data_protection,
     platform_settings,
     pseudonym_key,
     pseudonym_secret,
+    queue_names,
     secret_base,
     shorten,
 )
 from .sidecar_sizes import Size, Sizes, collector_memory, task_sizes  # noqa: F401
+
+#: The app's variable with the URL of the queue golden_path creates (scaling.queue.create).
+QUEUE_URL_VARIABLE = "QUEUE_URL"
+#: A created queue's defaults: a function's trigger queue's receives before the DLQ, and
+#: the visibility timeout Celery (kombu's SQS transport) gives the queues it creates itself.
+DEFAULT_MAX_RECEIVE_COUNT = 5
+DEFAULT_VISIBILITY_TIMEOUT = 1800
 
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"
@@ -128,6 +137,8 @@ class ResolvedService:
     state: StateBackend | None = None
     #: The data protection policy of the service's log groups (resolve/data_protection.py).
     data_protection: DataProtection | None = None
+    #: The worker's own queue and its dead-letter queue (scaling.queue.create), else None.
+    queue: OwnedQueue | None = None
 
     def log_group_arn(self, name: str) -> str:
         return f"arn:aws:logs:{self.region}:{self.account}:log-group:{name}"
@@ -172,13 +183,14 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
     assert cluster is not None  # validated in spec
     problems: list[Problem] = []
     sizes = task_sizes(spec, problems)
-    scaling = _scaling(spec, prof, problems)
+    queue = _owned_queue(spec, cluster["region"], cluster["account"])
+    scaling = _scaling(spec, prof, queue, problems)
     policy = telemetry_policy(
         spec, prof, today or date.today(), problems,
         health_check_path=spec.health_check_path if spec.kind == "web" else None,
         version=service_version(spec.image),
         platform={"cloud.platform": "aws_ecs", "aws.ecs.launchtype": "fargate"})
-    app_environment = _app_environment(spec, policy, problems)
+    app_environment = _app_environment(spec, policy, queue, problems)
     if spec.port in sidecars.RESERVED_PORTS:
         problems.append(Problem(("port",), spec.port,
                                 f"port {spec.port} is used by {sidecars.RESERVED_PORTS[spec.port]} "
@@ -230,6 +242,7 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
             "managed-by": MANAGED_BY,
         },
         data_protection=protection,
+        queue=queue,
         **platform_settings(spec, names.service),
     )
 
@@ -254,7 +267,22 @@ def _names(spec: ServiceSpec) -> Names:
     )
 
 
-def _scaling(spec: ServiceSpec, prof: Profile, problems: list[Problem]) -> TaskScaling:
+def _owned_queue(spec: ServiceSpec, region: str, account: str) -> OwnedQueue | None:
+    """The worker's own queue when it asks for one (``scaling.queue.create``)."""
+    q = spec.scaling.queue
+    if spec.kind != "worker" or q is None or not q.create:
+        return None
+    name, dead_letter = queue_names(f"{spec.name}-{spec.environment}")
+    return OwnedQueue(
+        name=name, dead_letter_name=dead_letter, region=region, account=account,
+        visibility_timeout=(DEFAULT_VISIBILITY_TIMEOUT if q.visibility_timeout_seconds is None
+                            else q.visibility_timeout_seconds),
+        max_receive_count=(DEFAULT_MAX_RECEIVE_COUNT if q.max_receive_count is None
+                           else q.max_receive_count))
+
+
+def _scaling(spec: ServiceSpec, prof: Profile, owned: OwnedQueue | None,
+             problems: list[Problem]) -> TaskScaling:
     s = spec.scaling
     minimum = prof.min_tasks if s.min is None else s.min
     maximum = max(prof.max_tasks, minimum) if s.max is None else s.max
@@ -268,23 +296,32 @@ def _scaling(spec: ServiceSpec, prof: Profile, problems: list[Problem]) -> TaskS
         problems.append(Problem(("scaling", "max"), maximum,
                                 f"max is below the minimum of {minimum}; raise scaling.max"))
     queue = s.queue
-    match = ARN_PATTERNS["sqs-queue"].match(queue.arn) if queue else None
+    arn = owned.arn if owned else queue.arn if queue else None
+    match = ARN_PATTERNS["sqs-queue"].match(arn) if arn else None
     return TaskScaling(
         desired=desired,
         min=minimum,
         max=maximum,
         cpu_target=s.cpu_target,
         queue_name=match["name"] if match else None,
-        queue_arn=queue.arn if queue else None,
-        messages_per_task=queue.messages_per_task if queue else None,
+        queue_arn=arn,
+        messages_per_task=queue.messages_per_task if match else None,
     )
 
 
-def _app_environment(spec: ServiceSpec, policy: TelemetryPolicy,
+def _app_environment(spec: ServiceSpec, policy: TelemetryPolicy, queue: OwnedQueue | None,
                      problems: list[Problem]) -> dict[str, str]:
     ours = sdk_environment(spec.name, policy)
     for key in sorted(set(spec.variables) & set(ours)):
         problems.append(Problem(("variables", key), spec.variables[key],
                                 f"{key} is set by golden_path so telemetry reaches the sidecar; "
                                 "remove it"))
+    if queue is not None:
+        key = QUEUE_URL_VARIABLE
+        for field, given in (("variables", spec.variables), ("secrets", spec.secrets)):
+            if key in given:
+                problems.append(Problem((field, key), given[key],
+                                        f"golden_path sets {key} to the URL of the queue it "
+                                        "creates (scaling.queue.create); remove it"))
+        ours[key] = queue.url
     return {**spec.variables, **ours}

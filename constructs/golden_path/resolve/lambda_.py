@@ -15,21 +15,23 @@ from ..telemetry.policy import (
     service_version,
     telemetry_policy,
 )
-from .common import (
+from .common import (  # noqa: F401  (QUEUE_NAME_MAX: re-exported)
     IAM_ROLE_NAME_MAX,
     MANAGED_BY,
+    QUEUE_NAME_MAX,
     DataProtection,
+    OwnedQueue,
     StateBackend,
     data_protection,
     platform_settings,
     pseudonym_key,
     pseudonym_secret,
+    queue_names,
     secret_base,
     shorten,
 )
 
 FUNCTION_NAME_MAX = 64
-QUEUE_NAME_MAX = 80
 RULE_NAME_MAX = 64
 #: Lambda refuses a function whose environment variables exceed 4 KB in total.
 ENVIRONMENT_LIMIT = 4096
@@ -66,12 +68,12 @@ class LambdaCollector:
 
 
 @dataclass(frozen=True)
-class QueueSettings:
-    visibility_timeout: int
-    batch_size: int
-    max_batching_window: int
-    max_receive_count: int
-    fifo: bool
+class QueueSettings(OwnedQueue):
+    """The function's own queue (shared with a worker's, ``OwnedQueue``) and how Lambda
+    reads it."""
+
+    batch_size: int = 10
+    max_batching_window: int = 0
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ class ResolvedFunction:
 
     @property
     def queue_arn(self) -> str | None:
-        return self.arn("sqs", self.names.queue) if self.names.queue else None
+        return self.queue.arn if self.queue else None
 
 
 def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFunction:
@@ -169,6 +171,8 @@ def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFun
     if spec.triggers.sqs is not None:
         q = spec.triggers.sqs
         queue = QueueSettings(
+            name=names.queue, dead_letter_name=names.dead_letter_queue,
+            region=spec.region, account=spec.account_id,
             visibility_timeout=(q.visibility_timeout_seconds if q.visibility_timeout_seconds
                                 is not None else min(6 * spec.timeout, 43200)),
             batch_size=q.batch_size, max_batching_window=q.max_batching_window_seconds,
@@ -205,15 +209,14 @@ def _version(spec: LambdaSpec) -> str:
 
 def _names(spec: LambdaSpec) -> FunctionNames:
     function = shorten(f"{spec.name}-{spec.environment}", FUNCTION_NAME_MAX)
-    suffix = ".fifo" if spec.triggers.sqs and spec.triggers.sqs.fifo else ""
-    has_queue = spec.triggers.sqs is not None
+    sqs = spec.triggers.sqs
+    queue, dead_letter_queue = queue_names(function, sqs.fifo) if sqs else (None, None)
     return FunctionNames(
         function=function,
         role=shorten(f"{function}-function", IAM_ROLE_NAME_MAX),
         log_group=f"/aws/lambda/{function}",
-        queue=shorten(function, QUEUE_NAME_MAX - len(suffix)) + suffix if has_queue else None,
-        dead_letter_queue=(shorten(f"{function}-dlq", QUEUE_NAME_MAX - len(suffix)) + suffix
-                           if has_queue else None),
+        queue=queue,
+        dead_letter_queue=dead_letter_queue,
         schedule_rules=tuple(shorten(f"{function}-schedule-{i}", RULE_NAME_MAX)
                              for i in range(len(spec.triggers.schedules))),
         config_key=f"golden-path/{spec.environment}/{spec.team}/{spec.name}/otel-collector.yaml",

@@ -3,8 +3,9 @@
 Least privilege: the execution role (used by ECS to start the task) may pull
 its image, write its sidecars' log groups and read exactly the secrets and
 parameters it injects. The task role (used by the app) gets the team's
-statements, plus the ECS Exec channels when exec is on; nothing else (the
-sidecars ship telemetry over localhost and the vendor's key).
+statements, plus the ECS Exec channels when exec is on, plus consuming the queue a
+worker scales on; nothing else (the sidecars ship telemetry over localhost and the
+vendor's key).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def lambda_trust(fn: ResolvedFunction) -> dict[str, Any]:
     }])
 
 
+CONSUME_QUEUE_SID = "ConsumeQueue"
 SQS_CONSUME = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                "sqs:ReceiveMessage"]
 #: What Lambda needs to attach a function to a VPC (AWSLambdaVPCAccessExecutionRole's ec2
@@ -87,6 +89,20 @@ SQS_CONSUME = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueue
 VPC_ACCESS = ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface",
               "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"]
 VPC_DESCRIBE = ["ec2:DescribeNetworkInterfaces"]
+#: A worker consuming the queue it scales on, as Celery does through kombu's SQS transport
+#: (kombu/transport/SQS/__init__.py, kombu/asynchronous/aws/sqs/connection.py):
+#: ReceiveMessage polls (long polling, up to 10 a call); DeleteMessage acknowledges
+#: (basic_ack); ChangeMessageVisibility hands back a message the worker restores or rejects
+#: with requeue (a warm shutdown) and applies a predefined queue's backoff_policy;
+#: GetQueueAttributes sizes the queue when the worker declares it at start
+#: (ApproximateNumberOfMessages); GetQueueUrl turns the queue's name into its URL for
+#: clients that look it up (boto3's get_queue_by_name, kombu's AsyncSQSConnection). Not
+#: granted: ListQueues and CreateQueue, which kombu calls only without ``predefined_queues``
+#: (ListQueues cannot be scoped to a queue); configure ``predefined_queues`` with the queue's
+#: URL (QUEUE_URL for a queue golden_path creates). No kms: action: golden_path's queues use
+#: SQS-managed keys (SSE-SQS), which need no KMS permission; a team's own queue under a
+#: customer key needs the team's kms:Decrypt statement on that key.
+WORKER_SQS_CONSUME = sorted([*SQS_CONSUME, "sqs:GetQueueUrl"])
 
 
 def vpc_access_statements(fn: ResolvedFunction) -> list[Statement]:
@@ -157,4 +173,8 @@ def task_role_statements(service: ResolvedService) -> list[Statement]:
     if service.ecs_exec:
         statements.append({"Sid": "EcsExec", "Effect": "Allow", "Action": ECS_EXEC,
                            "Resource": ["*"]})
+    if service.scaling.queue_arn:
+        # The queue a worker scales on is the queue it consumes (its own or scaling.queue.arn).
+        statements.append({"Sid": CONSUME_QUEUE_SID, "Effect": "Allow",
+                           "Action": WORKER_SQS_CONSUME, "Resource": [service.scaling.queue_arn]})
     return statements + team_statements(service.spec.iam)

@@ -60,10 +60,23 @@ def _fargate_cpu(value: int) -> int:
 
 
 class QueueScaling(_Model):
-    """Scale a worker on its SQS backlog: visible messages per running task."""
+    """Scale a worker on its SQS backlog (visible messages per running task); the worker may
+    consume that queue. Either ``arn`` (an existing queue) or ``create: true`` (a queue
+    golden_path owns: ``<name>-<environment>`` with a dead-letter queue, its URL in the
+    app's ``QUEUE_URL``)."""
 
-    arn: QueueArn
+    arn: QueueArn | None = Field(None, description="An existing queue to scale on and consume.")
+    create: bool = Field(
+        False, description="golden_path creates the worker's own queue and its dead-letter "
+        "queue, and passes the queue's URL in QUEUE_URL; not with arn.")
     messages_per_task: int = Field(100, ge=1, le=100_000)
+    max_receive_count: int | None = Field(
+        None, ge=1, le=1000, description="create only: receives before a message moves to the "
+        "dead-letter queue (default 5).")
+    visibility_timeout_seconds: int | None = Field(
+        None, ge=0, le=43200, description="create only: how long a received message stays "
+        "hidden (default 1800, Celery's own for the queues it creates); longer than the "
+        "longest task.")
 
 
 class Scaling(_Model):
@@ -173,11 +186,13 @@ def check_spec(spec: ServiceSpec) -> list[Problem]:
             add(Problem(("load_balancer", "hosts"), [],
                         "give at least one host or path for the listener rule"))
         if spec.scaling.queue is not None:
-            add(Problem(("scaling", "queue"), spec.scaling.queue.arn,
+            add(Problem(("scaling", "queue"), spec.scaling.queue.arn or "create: true",
                         "queue scaling is for workers; remove it or set kind: worker"))
     elif spec.load_balancer is not None:
         add(Problem(("load_balancer",), "...",
                     "a worker has no load balancer; remove it or set kind: web"))
+    if spec.kind == "worker" and spec.scaling.queue is not None:
+        problems.extend(_queue_problems(spec.scaling.queue))
     if spec.telemetry.config_bucket is not None:
         add(Problem(("telemetry", "config_bucket"), spec.telemetry.config_bucket,
                     "ECS services keep their config in SSM; config_bucket is for Lambda"))
@@ -190,3 +205,27 @@ def check_spec(spec: ServiceSpec) -> list[Problem]:
         if s.max is not None and s.desired > s.max:
             add(Problem(("scaling", "desired"), s.desired, f"desired must not exceed max ({s.max})"))
     return problems
+
+
+#: What only a queue golden_path creates has (``scaling.queue.create``).
+_CREATE_ONLY = ("max_receive_count", "visibility_timeout_seconds")
+
+
+def _queue_problems(q: QueueScaling) -> list[Problem]:
+    """``arn`` or ``create: true``, exactly one; create-only settings only with create."""
+    where = ("scaling", "queue")
+    if q.arn is not None and q.create:
+        return [Problem((*where, "create"), True,
+                        "arn and create: true are mutually exclusive: remove create to scale "
+                        f"on the existing queue {q.arn}, or remove arn to let golden_path "
+                        "create the worker's own queue")]
+    if q.arn is None and not q.create:
+        return [Problem((*where, "arn"), MISSING,
+                        "give the arn of the queue the worker scales on, or create: true for "
+                        "a queue golden_path creates with a dead-letter queue")]
+    if q.arn is not None:
+        return [Problem((*where, key), getattr(q, key),
+                        "applies to the queue golden_path creates (create: true); an existing "
+                        "queue keeps its own settings: remove it")
+                for key in _CREATE_ONLY if getattr(q, key) is not None]
+    return []
