@@ -12,7 +12,8 @@
   platform, and publishes the OpenTelemetry Lambda layers.
 
 Nothing here changes the product: differences between moto and AWS are worked around in
-the harness and listed in ``GAPS`` (the README's table).
+the harness and listed in ``GAPS``, from which ``docs/reference/emulator-gaps.md`` is
+written (``python tests/emulator.py --gaps-page docs/reference/emulator-gaps.md``; `make docs`).
 """
 
 from __future__ import annotations
@@ -112,10 +113,25 @@ GAPS: list[Gap] = [
 
 
 def gaps_markdown() -> str:
-    """GAPS as a Markdown table (for the README)."""
+    """GAPS as a Markdown table (for docs/reference/emulator-gaps.md)."""
     rows = ["| resource type | API | workaround (harness only) |", "| --- | --- | --- |"]
     rows += [f"| {g.resource_type} | {g.api} | {g.workaround} |" for g in GAPS]
     return "\n".join(rows)
+
+
+def gaps_page() -> str:
+    """docs/reference/emulator-gaps.md, generated from GAPS."""
+    from golden_path.reference import page
+
+    intro = """
+Where the local AWS emulator (moto in server mode) differs from AWS for what golden_path's
+stacks do, and what the test harness does about it, from `GAPS` in `tests/emulator.py`.
+Only the harness is patched (`tests/emulator_server.py`, started instead of moto's own
+server; a test keeps this list and the patches in step); the synthesized stacks are applied
+as they are. How the emulator is used: [the emulator](../emulator.md).
+"""
+    return page("Emulator gaps", intro, gaps_markdown(),
+                "`python tests/emulator.py --gaps-page` from `GAPS` in `tests/emulator.py`")
 
 
 # ---- tools -------------------------------------------------------------------------
@@ -263,3 +279,9 @@ def start_emulator(workdir: Path, timeout: float = 60) -> Emulator:
             break
     raise EmulatorError(f"the AWS emulator (moto server) did not answer on 127.0.0.1 within "
                         f"{timeout:.0f} s; its log ({log}):\n{last}")
+
+
+if __name__ == "__main__":  # make docs: python tests/emulator.py --gaps-page FILE
+    if sys.argv[1:2] != ["--gaps-page"] or len(sys.argv) != 3:
+        sys.exit("usage: python tests/emulator.py --gaps-page FILE")
+    Path(sys.argv[2]).write_text(gaps_page())

@@ -29,6 +29,14 @@ from importlib import metadata
 from importlib.util import find_spec
 from typing import NamedTuple
 
+#: The Node.js that `make` installs (Makefile: NODE). The Python jsii runtime starts
+#: ``$JSII_NODE``, else ``node`` on PATH (jsii/_kernel/providers/process.py, ``start``); in a
+#: checkout, prefer this one, so a command run outside make does not use the machine's node.
+TOOLS_NODE = os.path.join(os.path.dirname(__file__), "..", "..", ".tools", "node", "node_modules",
+                          ".bin", "node")
+if "JSII_NODE" not in os.environ and os.access(TOOLS_NODE, os.X_OK):
+    os.environ["JSII_NODE"] = os.path.abspath(TOOLS_NODE)
+
 # jsii prints a banner about Node.js support on every start; it is noise in CI logs.
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
