@@ -109,10 +109,12 @@ def synth(services: list[Resolved], outdir: str | os.PathLike,
 
     Stacks whose cache key is unchanged are copied from the cache (``fleet/cache.py``)
     without being constructed; the others are constructed by ``jobs`` processes
-    (default: the number of cores; one when there are few). If anything fails,
-    ``outdir`` is left as it was. Returns the stack names.
+    (default: the number of cores; one when there are few). Beside the stacks it writes
+    checkov's baseline of their skips (``.checkov.baseline``, ``review/checkov_baseline.py``).
+    If anything fails, ``outdir`` is left as it was. Returns the stack names.
     """
     from .fleet.cache import SynthCache, stack_key
+    from .review.checkov_baseline import stack_skips, write_baseline
 
     start = time.perf_counter()
     stats = stats if stats is not None else SynthStats()
@@ -126,6 +128,8 @@ def synth(services: list[Resolved], outdir: str | os.PathLike,
     tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
     try:
         entries, version = {}, None
+        #: each stack's checkov skips, for the baseline (a cached stack's kept in its entry)
+        skips: dict[str, list] = {}
         if misses:
             entries, version, stats.processes, stats.worker_peak_rss_mib = _construct(
                 misses, tmp, teams, jobs)
@@ -134,11 +138,18 @@ def synth(services: list[Resolved], outdir: str | os.PathLike,
             (tmp / "stacks" / name / "cdk.tf.json").write_bytes(stack)
             entries[name] = entry["manifest"]
             version = version or entry["version"]
-        if store:
-            for p in misses:
-                stack = (tmp / "stacks" / p.name / "cdk.tf.json").read_bytes()
-                store.put(keys[p.name], stack, {"manifest": entries[p.name], "version": version})
+            skips[name] = (entry["checkov_skips"] if "checkov_skips" in entry
+                           else stack_skips(json.loads(stack)))
+        for p in misses:
+            stack = (tmp / "stacks" / p.name / "cdk.tf.json").read_bytes()
+            skips[p.name] = stack_skips(json.loads(stack))
+            if store:
+                store.put(keys[p.name], stack, {"manifest": entries[p.name], "version": version,
+                                                "checkov_skips": skips[p.name]})
         (tmp / "manifest.json").write_text(manifest_text(entries, version))
+        # checkov's baseline of the skips in these stacks, for teams that run plain checkov:
+        # written with the stacks, so it is swapped in with them.
+        write_baseline(tmp, skips)
         _swap(tmp, outdir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -4,6 +4,7 @@ every skip written on its resource with the reason from the one table (SKIPS).""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from collections import Counter
@@ -59,6 +60,31 @@ def test_every_example_stack_passes_checkov(examples_out, binary):
     assert "CKV_AWS_158" not in counts and "CKV_AWS_26" not in counts
     print(f"\ncheckov on {len(stacks)} example stacks: {result.passed} passed, 0 failed, "
           f"{len(result.skipped)} skipped with a reason: {dict(sorted(counts.items()))}")
+
+
+def test_the_review_says_that_checkov_ran(examples_out, binary, capsys, tmp_path):
+    """`golden-path review --checkov` without new failures still says that checkov ran,
+    on what and what it found, in one line of the comment and in the JSON."""
+    from golden_path.cli import main
+    from golden_path.review.report import ReviewModel
+
+    report = tmp_path / "review.json"
+    assert main(["review", "--base", str(examples_out), "--head", str(examples_out), "--checkov",
+                 "--fail-on", "checkov-new-failures", "--json-out", str(report)]) == 0
+    text = capsys.readouterr().out
+    (line,) = [x for x in text.splitlines() if x.startswith("checkov ")]
+    stacks = len(list((examples_out / "stacks").iterdir()))
+    assert line.startswith(f"checkov 3.3.30 ran on head's {stacks} stacks: ")
+    assert ", 0 failed, " in line and line.endswith("; 0 new failures.")
+    passed, skipped, golden = (int(re.search(rf"(\d+) {word}", line).group(1)) for word in (
+        "passed", "skipped", "by golden_path's skips"))
+    assert passed > 0 and skipped == golden > 0
+    checkov = ReviewModel.model_validate_json(report.read_text()).checkov
+    assert checkov is not None and (checkov.version, checkov.stacks, checkov.failed) == (
+        "3.3.30", stacks, 0)
+    assert (checkov.passed, checkov.skipped, checkov.golden_path_skips, checkov.new_failures) == (
+        passed, skipped, golden, 0)
+    assert checkov.base_scanned is False  # nothing fails in head: base need not be scanned
 
 
 def test_a_generated_fleet_and_the_single_environment_form_pass_checkov(tmp_path, binary):

@@ -8,7 +8,10 @@ resource it applies to, in the shape checkov reads from CDK metadata::
 so a reviewer sees it next to the resource, and a pull request that adds one shows it
 (``golden-path review --checkov``). checkov 3.3's ``terraform_json`` runner does not read
 inline skips itself (bridgecrewio/checkov#4634): ``review/checkov_scan.py`` applies them to
-checkov's report, and a skip whose check does not fail is reported as stale.
+checkov's report, and a skip whose check does not fail is reported as stale; and every
+synth writes them, with their reasons, as checkov's baseline beside the stacks
+(``cdktf.out/.checkov.baseline``, ``review/checkov_baseline.py``), which plain checkov
+honours with ``--baseline``.
 
 Pure Python (no cdktf import): the README's table and the review read it too.
 """

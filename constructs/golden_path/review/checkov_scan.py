@@ -5,7 +5,10 @@ Every skip is written on its resource in the synthesized JSON
 checkov 3.3's ``terraform_json`` runner does not read those itself
 (bridgecrewio/checkov#4634), so :func:`scan` applies them to checkov's report: a failed
 check with a skip on its resource becomes *skipped, with the reason*; a skip whose check
-did not fail is *stale* (the resource was fixed; drop the skip).
+did not fail is *stale* (the resource was fixed; drop the skip). A team that runs plain
+checkov gets the same skips from the baseline every synth writes (``checkov_baseline.py``);
+the review keeps applying them per stack (a baseline entry is matched by resource address
+only, in every stack), with the reasons and the stale skips.
 """
 
 from __future__ import annotations
@@ -32,6 +35,11 @@ class ScanResult:
     #: skips on a resource whose check passed
     stale: set[Finding] = field(default_factory=set)
     passed: int = 0
+    #: checks checkov skipped itself (its own config: ``--skip-check``, ``.checkov.yaml``)
+    checkov_skipped: int = 0
+    #: checkov's version, as its report gives it, and the stacks it scanned
+    version: str = ""
+    stacks: int = 0
 
 
 def checkov_binary() -> str | None:
@@ -78,14 +86,25 @@ def run_checkov(stacks: Path, binary: str) -> list[dict]:
 def scan(outdir: str | Path, binary: str) -> ScanResult:
     """checkov on ``outdir``/stacks with the skips written in the JSON applied."""
     stacks = Path(outdir) / "stacks"
+    return apply_skips(run_checkov(stacks, binary), stacks)
+
+
+def apply_skips(blocks: list[dict], stacks: Path) -> ScanResult:
+    """checkov's report ``blocks`` of the stacks under ``stacks``, with the skips written
+    in their JSON applied."""
     skips, where = written_skips(stacks)
-    out = ScanResult()
+    out = ScanResult(stacks=len(list(stacks.glob("*/cdk.tf.json"))))
     used: set[Finding] = set()
-    for block in run_checkov(stacks, binary):
+    for block in blocks:
         results = block.get("results") or {}
-        out.passed += (block.get("summary") or {}).get("passed", 0)
+        summary = block.get("summary") or {}
+        out.passed += summary.get("passed", 0)
+        out.checkov_skipped += summary.get("skipped", 0)
+        out.version = out.version or summary.get("checkov_version", "")
         for check in results.get("failed_checks", []):
-            stack = check.get("file_path", "").strip("/").split("/", 1)[0]
+            # file_path is relative to the scanned directory: "/<stack>/cdk.tf.json" when
+            # that is stacks/, "/stacks/<stack>/cdk.tf.json" when it is the synth output.
+            stack = Path(check.get("file_path", "")).parent.name
             name = check.get("resource", "").split(".", 1)[-1]
             finding = (stack, check["check_id"], where.get((stack, name), check.get("resource", "")))
             if finding in skips:
@@ -95,6 +114,30 @@ def scan(outdir: str | Path, binary: str) -> ScanResult:
                 out.failed.add(finding)
     out.stale = set(skips) - used
     return out
+
+
+@dataclass
+class CheckovRun:
+    """checkov in a review: head scanned, and base where head fails something."""
+
+    head: ScanResult
+    #: None when base was not scanned: no base output, or nothing fails in head (then
+    #: nothing can be new, and the second scan is saved).
+    base: ScanResult | None = None
+
+    @property
+    def new(self) -> set[Finding]:
+        """Failures in head that base does not have (all of head's without a base)."""
+        return self.head.failed - (self.base.failed if self.base else set())
+
+
+def review_scan(head: str | Path, base: str | Path | None, binary: str) -> CheckovRun:
+    """checkov on head, then on base only if head fails a check (``golden-path review
+    --checkov``)."""
+    run = CheckovRun(scan(head, binary))
+    if run.head.failed and base and Path(base, "stacks").is_dir():
+        run.base = scan(base, binary)
+    return run
 
 
 def unexplained(result: ScanResult) -> list[str]:

@@ -162,6 +162,24 @@ def _must_not_miss(review: ReviewModel, budget: int, hint: str) -> list[str]:
     return out
 
 
+def _checkov_line(review: ReviewModel) -> list[str]:
+    """One line that says checkov ran (``--checkov``), on what, and what it found."""
+    c = review.checkov
+    if c is None:
+        return []
+    own = c.skipped - c.golden_path_skips
+    skipped = (f"{c.skipped} skipped ({c.golden_path_skips} by golden_path's skips, each with "
+               f"its reason on the resource" + (f"; {own} by checkov's own configuration" if own
+                                                 else "") + ")")
+    new = f"{c.new_failures} new failure{'s' if c.new_failures != 1 else ''}"
+    if c.new_failures:
+        new = f"**{new}**" + ("" if c.base_scanned else " (no base to compare with)")
+    stale = (f"; {c.stale_skips} stale skip{'s' if c.stale_skips != 1 else ''} (the check "
+             "passes: drop it)" if c.stale_skips else "")
+    return ["", f"checkov {c.version} ran on head's {c.stacks} stack{'s' if c.stacks != 1 else ''}:"
+                f" {c.passed} passed, {c.failed} failed, {skipped}; {new}{stale}."]
+
+
 # --------------------------------------------------------------------------- summary
 
 def _counts(title: str, values: dict[str, int], limit: int = 20) -> str:
@@ -308,6 +326,7 @@ def render(review: ReviewModel, limit: int = COMMENT_LIMIT, json_out: str | None
                 ""]
     out += ["### What you must not miss", ""]
     out += _must_not_miss(review, int(room * MUST_SHARE), hint)
+    out += _checkov_line(review)
     out += ["", "### Summary", ""] + _summary(review)
     if review.removed_stacks:
         out += ["", _names_line("Removed stacks, destroyed only by the explicit destroy step "

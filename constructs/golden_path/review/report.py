@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -13,6 +13,9 @@ from .group import counts, group_changes, group_findings, identity_of, where
 from .identity import environment_order
 from .plan import PlanSummary
 from .synth_diff import StackDiff
+
+if TYPE_CHECKING:
+    from .checkov_scan import CheckovRun
 
 #: GitHub refuses comments longer than this.
 COMMENT_LIMIT = 65_536
@@ -112,6 +115,26 @@ class CostLineModel(BaseModel):
     total: float | None = None
 
 
+class CheckovModel(BaseModel):
+    """That checkov ran (``--checkov``), on what, and what it found in head after
+    golden_path's skips."""
+
+    version: str
+    #: stacks of head scanned
+    stacks: int
+    passed: int
+    failed: int
+    #: every skipped check: golden_path's (each with its reason on the resource) and any
+    #: checkov skipped itself (its own configuration)
+    skipped: int
+    golden_path_skips: int
+    #: skips on a resource whose check passes (drop them)
+    stale_skips: int = 0
+    new_failures: int
+    #: base was scanned too (only when head fails a check: else nothing can be new)
+    base_scanned: bool = False
+
+
 class ReviewModel(BaseModel):
     """The JSON form's schema (``golden-path review --format json``)."""
 
@@ -132,12 +155,27 @@ class ReviewModel(BaseModel):
     changes: list[ChangeGroupModel] = []
     finding_groups: list[FindingGroupModel] = []
     summary: SummaryModel = SummaryModel()
+    #: Present when the review ran checkov (``--checkov``).
+    checkov: CheckovModel | None = None
+
+
+def checkov_model(run: CheckovRun) -> CheckovModel:
+    head = run.head
+    return CheckovModel(version=head.version or "?", stacks=head.stacks, passed=head.passed,
+                        failed=len(head.failed), skipped=len(head.skipped) + head.checkov_skipped,
+                        golden_path_skips=len(head.skipped), stale_skips=len(head.stale),
+                        new_failures=len(run.new), base_scanned=run.base is not None)
 
 
 def build(diffs: list[StackDiff], plans: list[PlanSummary], found: list[Finding],
           checkov_new: set[tuple[str, str, str]] | None, fail_on: list[str],
           changed: ChangedStacks | None = None,
-          skips: list[tuple[str, str, str, str]] = (), cost: list | None = None) -> ReviewModel:
+          skips: list[tuple[str, str, str, str]] = (), cost: list | None = None,
+          checkov: CheckovRun | None = None) -> ReviewModel:
+    """The review; ``checkov``: the scan of ``--checkov`` (its new failures are
+    ``checkov_new`` when that is not given)."""
+    if checkov is not None and checkov_new is None:
+        checkov_new = checkov.new
     rules = ({f.rule for f in found} | ({"checkov-new-failures"} if checkov_new else set())
              | ({"checkov-skip-added"} if skips else set()))
     rank = {name: i for i, name in enumerate(changed.apply_order)} if changed else {}
@@ -192,6 +230,7 @@ def build(diffs: list[StackDiff], plans: list[PlanSummary], found: list[Finding]
             detail=g.detail if len(g.stacks) > 1 else g.first.detail, stacks=g.stacks,
             where=where_(g.stacks)) for g in group_findings(every, identities)],
         summary=summary,
+        checkov=checkov_model(checkov) if checkov is not None else None,
     )
 
 
