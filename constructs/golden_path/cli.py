@@ -24,22 +24,9 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .alerts.resolve import resolve_alarms
-    from .fleet import load_all
-    from .fleet.graph import build_graph
+    from .validate import validate
 
-    teams = _teams(args)
-    services = load_all(args.paths, teams, _platform(args), progress=_progress())
-    for service in services:
-        alarms = resolve_alarms(service, teams)
-        pages = sum(a.pages for a in alarms)
-        print(f"ok  {service.stack_name}: {describe(service)}, {len(alarms)} alarms "
-              f"({pages} paging)")
-    _warn(services)
-    graph, _ = build_graph(services)
-    print(f"fleet: {len(services)} stacks, {len(graph.edges)} calls between services, "
-          f"{len(graph.cycles)} acknowledged loops; listener rules and queues checked")
-    return 0
+    return validate(args.paths, _teams(args), _platform(args), progress=_progress())
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -53,10 +40,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
-    from .fleet import load_all
     from .fleet.graph import build_graph, to_dot, to_markdown
+    from .fleet.loader import load_fleet
 
-    services = load_all(args.paths, _teams(args), _platform(args))
+    services = load_fleet(args.paths, _teams(args), _platform(args), around=False).services
     graph, _ = build_graph(services)
     print(to_dot(graph) if args.format == "dot" else to_markdown(graph), end="")
     return 0
@@ -82,26 +69,12 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(service) -> str:
-    """One line on what a resolved service is, for `validate`."""
-    spec, t = service.spec, service.telemetry
-    if service.kind == "lambda":
-        what = (f"lambda of team {spec.team}, {spec.language} {spec.architecture}, "
-                f"{spec.memory} MiB, {spec.timeout} s")
-    else:
-        what = (f"{spec.kind} of team {spec.team}, cpu {spec.cpu} / {spec.memory} MiB (app "
-                f"{service.sizes.app.cpu} / {service.sizes.app.memory} MiB), "
-                f"{service.scaling.min}..{service.scaling.max} tasks")
-    what += f", traces {t.sampling_percent:g} %, logs >= {t.log_level}"
-    return what + (f", INCIDENT {t.incident}" if t.incident else "")
-
-
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from .fleet import load_all
+    from .fleet.loader import load_fleet
     from .synth import SynthStats, synth
 
-    teams = _teams(args)
-    services = load_all(args.paths, teams, _platform(args), progress=_progress())  # all checked first
+    teams = _teams(args)  # all checked first, within the fleet around the paths
+    services = load_fleet(args.paths, teams, _platform(args), progress=_progress()).services
     _warn(services)
     stats = SynthStats()
     stacks = synth(services, args.out, teams, cache=not args.no_cache, jobs=args.jobs, stats=stats)
@@ -129,11 +102,12 @@ def _progress():
 
 
 def _cmd_cost(args: argparse.Namespace) -> int:
-    from .fleet import load_all
+    from .fleet.loader import load_fleet
     from .telemetry.cost.model import stack_costs
     from .telemetry.cost.report import build, to_json, to_markdown
 
-    services = load_all(args.paths, _teams(args), _platform(args), progress=_progress())
+    services = load_fleet(args.paths, _teams(args), _platform(args), progress=_progress(),
+                          around=False).services
     if args.environment:
         services = [s for s in services if s.spec.environment == args.environment]
         if not services:
@@ -174,7 +148,7 @@ def _cmd_gate(args: argparse.Namespace) -> int:
 def _cmd_review(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .review.checkov_scan import checkov_binary, scan, skips_added
+    from .review.checkov_scan import checkov_binary, review_scan, skips_added
     from .review.findings import ALL_RULES, findings
     from .review.identity import provider_of
     from .review.plan import summarise_plan
@@ -201,17 +175,14 @@ def _cmd_review(args: argparse.Namespace) -> int:
         summary, plan_found = summarise_plan(path)
         plans.append(summary)
         found += plan_found
-    checkov_new = None
+    checkov = None
     if args.checkov and args.head:
         binary = checkov_binary()
         if binary is None:
             print("golden-path: checkov is not installed (make setup installs it into .tools)",
                   file=sys.stderr)
             return 2
-        head = scan(args.head, binary).failed
-        base = (scan(args.base, binary).failed if args.base and Path(args.base, "stacks").is_dir()
-                else set())
-        checkov_new = head - base
+        checkov = review_scan(args.head, args.base, binary)  # base only if head fails a check
     changed = None
     if args.head and args.base and Path(args.base).exists():
         from .fleet.changed import changed_stacks
@@ -220,7 +191,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
     skips = (skips_added(args.base, args.head, base_docs=base_docs, head_docs=head_docs)
              if args.head else [])
     cost = _review_cost(args, diffs, found) if args.head else None
-    review = build(diffs, plans, found, checkov_new, fail_on, changed, skips, cost=cost)
+    review = build(diffs, plans, found, None, fail_on, changed, skips, cost=cost, checkov=checkov)
     if args.json_out:
         Path(args.json_out).write_text(to_json(review) + "\n")
     print(to_json(review) if args.format == "json" else to_markdown(review, json_out=args.json_out),
@@ -406,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"golden-path: {count} problem{'s' if count > 1 else ''}:", file=sys.stderr)
         for problem in err.problems:
             print(f"  {problem}", file=sys.stderr)
+        if getattr(err, "note", None):  # the fleet around a named file (fleet/loader.py)
+            print(f"golden-path: note: {err.note}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as err:  # a bug in golden_path, not in the input: one line, not a traceback
         import os

@@ -19,13 +19,18 @@ from typing import Any
 import jinja2
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import Problem, SpecError
+from .errors import MISSING, Problem, SpecError
 from .fleet import resolve_located
 from .fleet.graph import where
+from .fleet.listeners import (  # noqa: F401  (the priorities `new` tries: re-exported)
+    FIRST_PRIORITY,
+    MAX_PRIORITY,
+    PRIORITY_STEP,
+    free_priority,
+)
 from .load.platform import LoadedPlatform
 from .load.service_file import expand
 from .load.yaml_source import read_yaml
-from .resolve import ResolvedService
 from .spec.common import ServiceName, TeamName
 from .spec.environments import profile
 from .spec.lambda_ import LanguageRuntime, language_family
@@ -43,8 +48,6 @@ REGISTRY_ACCOUNT = "123456789012"
 #: The smallest Fargate size that leaves the app enough room next to the sidecars.
 ECS_CPU, ECS_MEMORY = 256, 512
 PORT = 8000
-#: Listener rule priorities are tried from here, in steps, until one is free.
-FIRST_PRIORITY, PRIORITY_STEP, MAX_PRIORITY = 100, 10, 50000
 _HANDLERS = {
     "nodejs": "index.handler",
     "python": "{module}.handler.handle",
@@ -62,6 +65,7 @@ def new_service(name: str, *, team: str, kind: str, platform: LoadedPlatform,
     SpecError naming the argument for bad input; nothing is written then.
     """
     _check_arguments(name, team, kind, language, platform)
+    _check_platform(kind, platform)
     existing = list(existing or [])
     out = pathlib.Path(out_dir)
     target = out / f"{name}.yaml"
@@ -97,6 +101,37 @@ def _check_arguments(name: str, team: str, kind: str, language: str | None,
         if language not in allowed:
             rule = "the platform allows" if platform.platform.rules.lambda_languages else "supported:"
             problems.append(Problem(("--language",), language, f"{rule} {', '.join(allowed)}"))
+    if problems:
+        raise SpecError(problems)
+
+
+def _check_platform(kind: str, platform: LoadedPlatform) -> None:
+    """What platform.yaml must give before a new service can deploy anywhere: the
+    platform.yaml field to add, at its line, before anything is written."""
+    _, lines = read_yaml(platform.file)
+    envs = platform.environments
+    missing = [env for env, e in envs.items() if e.state is None]
+    bucket = "{bucket: <the S3 bucket that keeps the stacks' state>}"
+    if missing and len(missing) == len(envs):
+        problems = [Problem(("defaults", "state"), MISSING,
+                            f"no environment sets the Terraform state backend its stacks need: "
+                            f"add defaults.state: {bucket} (or environments.<name>.state each); "
+                            "golden-path new writes nothing until then", platform.file,
+                            lines.get(("defaults",), lines.get(("environments",), 1)))]
+    else:
+        problems = [Problem(("environments", env, "state"), MISSING,
+                            f"{env} sets no Terraform state backend, which the stacks of a new "
+                            f"service need there: add environments.{env}.state: {bucket} (or "
+                            "defaults.state for every environment); golden-path new writes "
+                            "nothing until then", platform.file, lines.get(("environments", env)))
+                    for env in missing]
+    if kind == "lambda" and all(e.telemetry.config_bucket is None for e in envs.values()):
+        problems.append(Problem(("defaults", "telemetry", "config_bucket"), MISSING,
+                                "no environment sets telemetry.config_bucket, the S3 bucket a "
+                                "Lambda function's collector layer reads its config from: add "
+                                "it under defaults.telemetry (or environments.<name>.telemetry), "
+                                "or use --kind web or worker", platform.file,
+                                lines.get(("defaults",), lines.get(("environments",), 1))))
     if problems:
         raise SpecError(problems)
 
@@ -169,13 +204,11 @@ def _web(name: str, team: str, platform: LoadedPlatform, language: str | None,
 
 
 def _free_priority(arns: set[str], existing: list) -> int:
-    used = {s.spec.load_balancer.priority for s in existing
-            if isinstance(s, ResolvedService) and s.spec.load_balancer is not None
-            and s.spec.load_balancer.listener_arn in arns}
-    for priority in range(FIRST_PRIORITY, MAX_PRIORITY + 1, PRIORITY_STEP):
-        if priority not in used:
-            return priority
-    raise SpecError(Problem(("--kind",), "web", "no free listener rule priority left on the listener"))
+    priority = free_priority(arns, existing)
+    if priority is None:
+        raise SpecError(Problem(("--kind",), "web",
+                                "no free listener rule priority left on the listener"))
+    return priority
 
 
 def _worker(name: str, team: str, platform: LoadedPlatform, language: str | None,
@@ -194,11 +227,6 @@ def _lambda(name: str, team: str, platform: LoadedPlatform, language: str | None
     omit = {env: "platform.yaml sets no telemetry.config_bucket there (the collector layer reads "
                  "its config from it)"
             for env, e in platform.environments.items() if e.telemetry.config_bucket is None}
-    if len(omit) == len(platform.environments):
-        raise SpecError(Problem(("--kind",), "lambda",
-                                f"{platform.file} sets no telemetry.config_bucket in any environment, "
-                                "and a Lambda function reads its collector config from it: ask the "
-                                "platform team to add it"))
     environments = _environments(platform, omit)
     extension = "jar" if family == "java" else "zip"
     return {**_common(name, team, platform), "language": language, "handler": handler,
@@ -238,6 +266,9 @@ def _write_validated(text: str, target: pathlib.Path, platform: LoadedPlatform, 
             for spec in specs:
                 resolve_located(spec)
         except SpecError as err:
+            mine = [p for p in err.problems if p.file == str(platform.file)]
+            if mine:  # platform.yaml's, not the scaffold's: the user can fix that
+                raise SpecError(mine) from None
             raise RuntimeError(f"golden_path bug: the scaffold for {target.name} does not validate:\n"
                                f"{err}\n--- generated ---\n{text}") from err
         if len(specs) != expected:

@@ -312,7 +312,7 @@ def test_fleet_change_with_a_canary(fleet_change, capsys):
     text = capsys.readouterr().out
     heads = [line for line in text.splitlines() if not line.startswith("  ")]
     assert heads == [
-        "900 stack(s) to plan and apply in 4 wave(s), 0 removed, 36 unchanged",
+        "900 stack(s) to plan and apply in 4 wave(s), 0 removed, 24 unchanged",
         "wave 1: sandbox, 300 stack(s); bake 0 min, then the alarm gate",
         "wave 2: staging, 300 stack(s); bake 15 min, then the alarm gate",
         "wave 3: production canary, 15 stack(s); bake 60 min, then the alarm gate",

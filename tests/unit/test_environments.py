@@ -134,13 +134,14 @@ def test_names_and_tags_carry_the_environment_name(fleet):
 def test_team_route_stacks_page_by_profile(fleet, teams):
     plans = {p.name: p for p in plan_stacks(list(fleet.values()), teams) if p.team_route}
     assert set(plans) == {
-        "team-checkout-dev-111100001111-eu-west-1", "team-checkout-prod-eu-333300003333-eu-west-1",
+        "team-checkout-prod-eu-333300003333-eu-west-1",
         "team-checkout-prod-us-444400004444-us-east-1",
         "team-pricing-prod-eu-333300003333-eu-west-1", "team-pricing-prod-us-444400004444-us-east-1",
-        # checkout in qa: its notify topic; pricing in dev and qa: existing topic, no paging
+        # checkout in qa: its notify topic; dev (a sandbox profile) notifies no one; pricing
+        # in dev and qa: existing topic, no paging
         "team-checkout-qa-222200002222-eu-west-1"}
     assert plans["team-pricing-prod-eu-333300003333-eu-west-1"].profile == "production"
-    assert plans["team-checkout-dev-111100001111-eu-west-1"].profile == "sandbox"
+    assert plans["team-checkout-qa-222200002222-eu-west-1"].uses == ("notify",)
 
 
 def test_validate_and_explain(fleet, capsys):

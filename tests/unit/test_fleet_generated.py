@@ -126,10 +126,14 @@ def broken(fleet, tmp_path_factory):
 
 
 def _environments_named(hint: str, service: str) -> set[str]:
-    """Environments a problem speaks of: stack names of ``service``, and "(also in ...)"."""
+    """Environments a problem speaks of: stack names of ``service``, "(also in ...)", and
+    "... in sandbox, staging and production;" (one problem for an inherited line)."""
     named = {env for env in ENVIRONMENTS if f"{service}-{env}" in hint}
     also = re.search(r"\(also in ([a-z, ]+)\)", hint)
-    return named | ({env.strip() for env in also.group(1).split(",")} if also else set())
+    inherited = re.search(r" in ([a-z-]+(?:, [a-z-]+)*(?: and [a-z-]+)?);", hint)
+    listed = re.split(r", | and ", inherited.group(1)) if inherited else []
+    return named | ({env.strip() for env in also.group(1).split(",")} if also else set()) | \
+        {env for env in listed if env in ENVIRONMENTS}
 
 
 def test_an_added_call_loop_is_reported_with_both_services(broken):

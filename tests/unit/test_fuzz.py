@@ -277,12 +277,13 @@ def test_mutated_platform_fresh_seed(data):
 
 
 def test_cli_reports_an_internal_error_in_one_line(monkeypatch, capsys):
-    from golden_path import cli, fleet
+    from golden_path import cli
+    from golden_path.fleet import loader
 
     def broken(*args, **kwargs):
         raise KeyError("x")
 
-    monkeypatch.setattr(fleet, "load_all", broken)
+    monkeypatch.setattr(loader, "load_fleet", broken)
     monkeypatch.delenv("GOLDEN_PATH_DEBUG", raising=False)
     assert cli.main(["validate", "examples/"]) == 3
     err = capsys.readouterr().err
@@ -293,12 +294,13 @@ def test_cli_reports_an_internal_error_in_one_line(monkeypatch, capsys):
 
 
 def test_cli_debug_reraises(monkeypatch):
-    from golden_path import cli, fleet
+    from golden_path import cli
+    from golden_path.fleet import loader
 
     def broken(*args, **kwargs):
         raise KeyError("x")
 
-    monkeypatch.setattr(fleet, "load_all", broken)
+    monkeypatch.setattr(loader, "load_fleet", broken)
     monkeypatch.setenv("GOLDEN_PATH_DEBUG", "1")
     with pytest.raises(KeyError):
         cli.main(["validate", "examples/"])

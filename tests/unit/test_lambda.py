@@ -107,6 +107,8 @@ def test_python_and_java_handler_formats(fn):
 
 def test_layer_missing_for_region_names_the_combination(fn):
     fn["region"] = "cn-north-1"
+    # The fixture's secrets stay in eu-west-1 (spec/arn_scope.py).
+    fn["cross_region"] = [{"region": "eu-west-1", "reason": "the fixture's secrets stay there"}]
     with pytest.raises(SpecError) as caught:
         resolved(fn)
     assert caught.value.field == "language"
@@ -325,7 +327,9 @@ def test_unzipped_size_over_the_limit_names_the_numbers(fn):
 
 @pytest.mark.parametrize(("layers", "field", "hint"), [
     (["arn:aws:lambda:us-east-1:123456789012:layer:pricing-deps:3"], "layers[0]",
-     "a layer must be in the function's region (eu-west-1)"),
+     "a layer must be in the function's region (eu-west-1), not us-east-1: Lambda cannot use a "
+     "layer from another region (cross_region does not change that); use the layer's eu-west-1 "
+     "version (a fleet-form file may write {region} in place of the region)"),
     ([LAYER.format("deps"), LAYER.format("deps").replace(":3", ":4")], "layers[1]",
      "this layer is listed twice (Lambda takes one version of each layer); keep one"),
 ])

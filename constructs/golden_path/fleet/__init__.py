@@ -13,10 +13,9 @@ from collections.abc import Callable, Iterable
 
 from ..alerts.registry import TeamRegistry
 from ..alerts.resolve import resolve_alarms
-from ..errors import Problem, SpecError
-from ..load.discover import discover
+from ..errors import SpecError
 from ..load.platform import LoadedPlatform
-from ..load.service_file import load_service_file, source_of
+from ..load.service_file import source_of
 from ..resolve import Resolved, ResolvedService, resolve_service
 from ..telemetry.render import render_collector_config, render_router_config
 
@@ -38,39 +37,12 @@ def resolve_located(spec, teams: TeamRegistry | None = None) -> Resolved:
 def load_all(paths: Iterable[str | os.PathLike], teams: TeamRegistry | None = None,
              platform: LoadedPlatform | None = None,
              progress: Callable[[int, int, str], None] | None = None) -> list[Resolved]:
-    """Load, resolve and check every service file; report all problems at once.
+    """Load, resolve and check every service file; report all problems at once (a file
+    that fails causes no follow-on problems in others: ``fleet/loader.py``).
 
     ``platform`` defaults to the platform.yaml beside or above the first path
     (needed only by files in the fleet form).
     """
-    from ..load.platform import find_platform
-    from .checks import fleet_problems
+    from .loader import load_fleet
 
-    paths = list(paths)
-    if platform is None:
-        platform = find_platform(paths)
-    files = discover(paths)
-    if not files:
-        raise SpecError(Problem((), [str(p) for p in paths], "no service files (*.yaml) found"))
-    problems: list[Problem] = []
-    services: list[Resolved] = []
-    for count, f in enumerate(files, 1):
-        if progress is not None:
-            progress(count, len(files), str(f))
-        if not f.is_file():
-            problems.append(Problem((), str(f), "no such file", str(f)))
-            continue
-        try:
-            specs = load_service_file(f, platform)
-        except SpecError as err:
-            problems += err.problems
-            continue
-        for spec in specs:
-            try:
-                services.append(resolve_located(spec, teams))
-            except SpecError as err:
-                problems += err.problems
-    problems += fleet_problems(services)
-    if problems:
-        raise SpecError(problems)
-    return services
+    return load_fleet(paths, teams, platform, progress, around=False).services

@@ -16,16 +16,21 @@ NOT_SERVICES = {TEAMS_FILE, PLATFORM_FILE}
 
 def discover(paths: Iterable[str | os.PathLike]) -> list[Path]:
     """Files as given; directories expanded to their service ``*.yaml`` files (sorted),
-    without teams.yaml, platform.yaml and anything under a ``ci`` folder."""
+    without teams.yaml, platform.yaml and anything under a ``ci`` folder, a hidden folder
+    (``.github``, ``.venv``) or ``node_modules``."""
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
             found += sorted(f for f in p.rglob("*.y*ml")
-                            if f.suffix in (".yaml", ".yml") and "ci" not in f.relative_to(p).parts
-                            and f.name not in NOT_SERVICES)
+                            if f.suffix in (".yaml", ".yml") and f.name not in NOT_SERVICES
+                            and not _skipped(f.relative_to(p).parts[:-1]))
         else:
             found.append(p)
     return found
+
+
+def _skipped(folders: tuple[str, ...]) -> bool:
+    return any(part == "ci" or part == "node_modules" or part.startswith(".") for part in folders)
 
 
 def find_teams(paths: Iterable[str | os.PathLike]) -> TeamRegistry | None:

@@ -17,6 +17,8 @@ from typing import Any
 
 from ..errors import MISSING, Path, Problem, SpecError
 from ..spec import RUNTIMES, AnySpec
+from ..spec.arn_scope import ScopeProblem
+from ..spec.arn_scope import merged as merged_scope
 from ..spec.ecs import ServiceSpec
 from ..spec.lambda_ import LambdaSpec
 from .platform import LoadedPlatform, PlatformContext
@@ -149,6 +151,7 @@ def expand(data: Any, lines: dict[Path, int], file: str, platform: LoadedPlatfor
     shared_origins = {p: o for p, o in origins_of(file, lines, "service").items()
                       if p[:1] != ("environments",)}
     specs: list[AnySpec] = []
+    scope: list = []  # (ScopeProblem, written in the shared part?, value as written)
     for env, override in environments.items():
         if only is not None and env != only:
             continue
@@ -170,12 +173,30 @@ def expand(data: Any, lines: dict[Path, int], file: str, platform: LoadedPlatfor
         merged = substitute(merged, {"account": context.environment.account,
                                      "region": context.environment.region, "environment": env})
         try:
-            specs.append(_parse(*apply_platform(merged, origins, context), context))
+            merged, origins = apply_platform(merged, origins, context)
+            specs.append(_parse(merged, origins, context))
         except SpecError as err:
-            problems += err.problems
+            for p in err.problems:
+                if isinstance(p, ScopeProblem):  # merged across environments below
+                    layer = _origin(origins, p.path)
+                    raw = _get(shared if layer == "service" else override, p.path)
+                    scope.append((p, layer == "service", None if raw is MISSING else raw))
+                else:
+                    problems.append(p)
+    listed = {platform.environments[e].account: e for e in environments
+              if e in platform.environments}  # "move it into environments.<the owner>"
+    problems += merged_scope(scope, listed)
     if problems:
         raise SpecError(problems)
     return specs
+
+
+def _origin(origins: Origins, path: Path) -> str | None:
+    """The layer that set ``path`` (or its closest parent)."""
+    while path and path not in origins:
+        path = path[:-1]
+    origin = origins.get(path)
+    return origin.layer if origin else None
 
 
 #: Placeholders a fleet-form file may use in any string value, filled per environment.
@@ -337,9 +358,12 @@ def check_rules(spec: AnySpec, context: PlatformContext) -> None:
 
 def _get(data: Any, path: Path) -> Any:
     for key in path:
-        if not isinstance(data, dict) or key not in data:
+        if isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
+            data = data[key]
+        elif not isinstance(data, dict) or key not in data:
             return MISSING
-        data = data[key]
+        else:
+            data = data[key]
     return data
 
 

@@ -21,6 +21,7 @@ from pydantic import (
 
 from ..alerts.spec import Alerts, alerts_problems
 from ..errors import Problem, SpecError, collect
+from .arn_scope import CrossAccount, CrossRegion, scope_problems
 from .base import _Model
 from .iam_lint import team_problems
 from .traffic import Traffic
@@ -275,6 +276,14 @@ class ServiceBase(_Model):
     traffic: Traffic | None = Field(
         None, description="Traffic assumptions for `golden-path cost` (platform.yaml gives "
                           "the defaults).")
+    cross_account: list[CrossAccount] = Field(
+        default_factory=list, max_length=20,
+        description="Other AWS accounts this service's ARNs may name, each with a reason (by "
+                    "default every ARN must be in the environment's account; spec/arn_scope.py).")
+    cross_region: list[CrossRegion] = Field(
+        default_factory=list, max_length=20,
+        description="Other AWS regions this service's ARNs may name, each with a reason (by "
+                    "default every ARN must be in the environment's region).")
 
     # {field path: Origin} when loaded from YAML; used to place errors (load/provenance.py).
     _source: dict | None = PrivateAttr(None)
@@ -319,4 +328,6 @@ class ServiceBase(_Model):
                         "also set in variables; keep it in one place"))
         if self.traffic is not None:
             problems += self.traffic.problems(getattr(self, "kind", "lambda"))
+        # ARNs in another account or region than the environment's, unless acknowledged.
+        problems += scope_problems(self)
         return problems + alerts_problems(self.alerts)

@@ -203,9 +203,13 @@ class LambdaSpec(ServiceBase):
         seen: set[str] = set()
         for i, arn in enumerate(self.layers):
             region, name = arn.split(":")[3], arn.rsplit(":", 1)[0]
-            if region != self.region:
+            if region != self.region:  # another account is fine: AWS and vendors publish layers
                 problems.append(Problem(("layers", i), arn, f"a layer must be in the function's "
-                                        f"region ({self.region})"))
+                                        f"region ({self.region}), not {region}: Lambda cannot "
+                                        f"use a layer from another region (cross_region does "
+                                        f"not change that); use the layer's {self.region} "
+                                        "version (a fleet-form file may write {region} in place "
+                                        "of the region)"))
             if name in seen:
                 problems.append(Problem(("layers", i), arn, "this layer is listed twice (Lambda "
                                         "takes one version of each layer); keep one"))

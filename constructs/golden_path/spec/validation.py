@@ -32,7 +32,7 @@ def pydantic_problems(exc: ValidationError, model: type[BaseModel]) -> list[Prob
         kind = err["type"]
         value = err.get("input", MISSING)
         if kind == "missing":
-            problems.append(Problem(loc, MISSING, "required field is missing; add it"))
+            problems.append(Problem(loc, MISSING, _missing_hint(model, loc)))
         elif kind == "extra_forbidden":
             problems.append(Problem(loc, value, _unknown_field_hint(model, loc)))
         elif kind in _TYPE_HINTS:
@@ -45,6 +45,14 @@ def pydantic_problems(exc: ValidationError, model: type[BaseModel]) -> list[Prob
                 msg = f"does not match the pattern {err['ctx']['pattern']}"
             problems.append(Problem(loc, value, msg))
     return problems
+
+
+def _missing_hint(model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+    """A model may say what a missing field is for (``MISSING_HINTS``, e.g. a reason)."""
+    owner = _model_at(model, loc[:-1]) if loc else None
+    extra = getattr(owner, "MISSING_HINTS", {}).get(loc[-1]) if owner is not None else None
+    return f"required field is missing; add it: {extra}" if extra else \
+        "required field is missing; add it"
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
