@@ -17,9 +17,10 @@ SERVICE_STACKS = ({f"shop-{e}" for e in ("dev", "qa", "prod-eu", "prod-us")}
                   | {f"quotes-{e}" for e in ("dev", "qa", "prod-eu", "prod-us")}
                   | {"packer-dev", "packer-prod-eu", "packer-prod-us"})
 TEAM_STACKS = {
-    "team-checkout-dev-111100001111-eu-west-1", "team-checkout-qa-222200002222-eu-west-1",
+    "team-checkout-qa-222200002222-eu-west-1",
     "team-checkout-prod-eu-333300003333-eu-west-1", "team-checkout-prod-us-444400004444-us-east-1",
-    # pricing's dev and qa routes need nothing: an existing topic, and no paging there.
+    # pricing's dev and qa routes need nothing: an existing topic, and no paging there;
+    # checkout's dev (a sandbox profile) notifies no one.
     "team-pricing-prod-eu-333300003333-eu-west-1", "team-pricing-prod-us-444400004444-us-east-1",
 }
 
@@ -75,7 +76,7 @@ def test_team_topics_follow_the_profile(stacks):
 
     assert topics("team-checkout-prod-eu-333300003333-eu-west-1") == [
         "golden-path-checkout-prod-eu-notify", "golden-path-checkout-prod-eu-page"]
-    assert topics("team-checkout-dev-111100001111-eu-west-1") == ["golden-path-checkout-dev-notify"]
+    assert topics("team-checkout-qa-222200002222-eu-west-1") == ["golden-path-checkout-qa-notify"]
 
 
 def test_a_function_in_another_region(stacks):

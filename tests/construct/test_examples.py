@@ -25,10 +25,12 @@ LAMBDAS = ("price-api", "invoice-consumer")
 STACKS = {f"{name}-{env}" for name in SERVICES for env in ENVIRONMENTS}
 TEAM_STACKS = {
     # checkout (storefront, order-fulfilment-worker) and billing (invoice-consumer) notify
-    # through topics golden_path creates, so they have a route stack in every environment;
-    # only production's also holds the page topic.
+    # through topics golden_path creates; only production's route also holds the page
+    # topic. In sandbox only storefront asks to be notified (notify_in_sandbox): billing's
+    # sandbox route would be a topic nothing publishes to, so it has no stack.
     *(f"team-{team}-{env}-{ACCOUNTS[env]}-{REGION}"
-      for team in ("checkout", "billing") for env in ENVIRONMENTS),
+      for team in ("checkout", "billing") for env in ENVIRONMENTS
+      if (team, env) != ("billing", "sandbox")),
     # pricing's sandbox and staging routes need nothing: its notify topic exists
     # (existing_topic: pricing-alerts) and neither environment pages.
     f"team-pricing-production-{ACCOUNTS['production']}-{REGION}",

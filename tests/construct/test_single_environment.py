@@ -25,8 +25,9 @@ SERVICE_STACKS = {
 }
 TEAM_STACKS = {
     "team-checkout-sandbox-111122223333-eu-west-1", "team-checkout-production-444455556666-eu-west-1",
-    "team-billing-sandbox-111122223333-eu-west-1", "team-billing-production-444455556666-eu-west-1",
-    # pricing's sandbox route needs nothing: its notify topic exists and sandbox never pages.
+    "team-billing-production-444455556666-eu-west-1",
+    # pricing's sandbox route needs nothing: its notify topic exists and sandbox never pages;
+    # billing's sandbox alarms notify no one, so no topic and no stack.
     "team-pricing-production-444455556666-eu-west-1",
 }
 STACKS = SERVICE_STACKS | TEAM_STACKS

@@ -82,7 +82,7 @@ def test_every_key_input_rebuilds_its_stacks(tmp_path, cache_dir, monkeypatch):
     text = path.read_text()
     path.write_text(text.replace("    reserved_concurrency: 200", "    reserved_concurrency: 150"))
     stats = run([work], tmp_path / "o1")
-    assert (stats.constructed, stats.from_cache) == (1, 18)
+    assert (stats.constructed, stats.from_cache) == (1, 17)
     assert files(tmp_path / "o1") == files(run_full(work, tmp_path / "f1"))
     # platform.yaml: every stack of the environment whose value changed.
     platform = work / "platform.yaml"
@@ -94,11 +94,11 @@ def test_every_key_input_rebuilds_its_stacks(tmp_path, cache_dir, monkeypatch):
     data = yaml.safe_load(teams.read_text())
     data["teams"]["billing"]["notify"]["emails"].append("billing-lead@example.com")
     teams.write_text(yaml.safe_dump(data))
-    assert run([work], tmp_path / "o3").constructed == 3 + 3  # invoice-consumer, billing routes
+    assert run([work], tmp_path / "o3").constructed == 3 + 2  # invoice-consumer, billing routes (not sandbox)
     # The code (golden_path's sources and templates, the backend's versions): everything.
     cache_module.code_fingerprint.cache_clear()
     monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "another golden_path build")
-    assert run([work], tmp_path / "o4").constructed == 19
+    assert run([work], tmp_path / "o4").constructed == 18
 
 
 def run_full(work: Path, out: Path) -> Path:
@@ -132,7 +132,7 @@ def test_two_synths_at_once_share_the_cache_safely(tmp_path, cache_dir):
         out, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, out + err
     assert files(tmp_path / "a") == files(tmp_path / "b")
-    assert len(list(cache_dir.glob("??/*"))) == 19 and not list(cache_dir.rglob(".tmp-*"))
+    assert len(list(cache_dir.glob("??/*"))) == 18 and not list(cache_dir.rglob(".tmp-*"))
 
 
 def test_cache_is_bounded(tmp_path, cache_dir):
@@ -140,5 +140,5 @@ def test_cache_is_bounded(tmp_path, cache_dir):
 
     run([EXAMPLES], tmp_path / "o")
     store = SynthCache(cache_dir, limit_mb=0)
-    assert len(list(cache_dir.glob("??/*"))) == 19
-    assert store.trim() == 19 and list(cache_dir.glob("??/*")) == []
+    assert len(list(cache_dir.glob("??/*"))) == 18
+    assert store.trim() == 18 and list(cache_dir.glob("??/*")) == []

@@ -1,4 +1,5 @@
-"""Default golden-signal alarms per kind of service. Pure data, documented in the README.
+"""Default golden-signal alarms per kind of service. Pure data, documented in the generated
+docs/reference/default-alarms.md.
 
 Each default is one alarm with one severity; a service may change its threshold or
 severity, or turn it off, under ``alerts.overrides.<signal>`` with a reason.
@@ -42,13 +43,13 @@ class AlarmDef:
     metric: Metric | None = None
     expression: str | None = None
     metrics: dict[str, Metric] = field(default_factory=dict)
-    #: Why missing data is treated the way it is (README table).
+    #: Why missing data is treated the way it is (docs/reference/default-alarms.md).
     missing_reason: str = ""
 
 
 def rate_anomaly(signal: str, what: str, target: str, metric_id: str, metric: Metric) -> AlarmDef:
     """A request-rate alarm: the sum per 5 minutes above its anomaly band, 3 times in a row
-    (the README's runbook "A client is flooding us" starts here)."""
+    (the runbook "A client is flooding us" in docs/runbooks.md starts here)."""
     return AlarmDef(signal, "warning",
                     f"{what} far above the learned band (e.g. one client flooding the {target})",
                     "GreaterThanUpperThreshold", 0, 3, 3, "notBreaching",

@@ -31,21 +31,35 @@ TeamName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*[a-z0-9]$", max_length
 
 class Notify(_Model):
     emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]] = Field(
-        default_factory=list, max_length=20)
-    existing_topic: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,256}$")
+        default_factory=list, max_length=20,
+        description="Addresses subscribed to the notify topic golden_path creates per "
+                    "environment; not with existing_topic.")
+    existing_topic: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_-]{1,256}$",
+        description="Name of an SNS topic that exists in each account, used instead of "
+                    "creating one; not with emails.")
 
 
 class PagerDuty(_Model):
-    integration_url_secret: str = Field(pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$")
+    integration_url_secret: str = Field(
+        pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$",
+        description="Name of the Secrets Manager secret, in each account, holding the team's "
+                    "PagerDuty Amazon CloudWatch integration URL.")
 
 
 class Team(_Model):
-    notify: Notify = Field(default_factory=Notify)
-    pagerduty: PagerDuty | None = None
+    notify: Notify = Field(
+        default_factory=Notify,
+        description="Where notifying alarms go: critical and warning ones in staging and "
+                    "production profiles (sandbox only for a service that asks).")
+    pagerduty: PagerDuty | None = Field(
+        None, description="Where paging alarms go (critical ones in a production profile); "
+                          "needed by a team whose alarms page.")
 
 
 class TeamRegistry(_Model):
-    teams: dict[TeamName, Team] = Field(min_length=1)
+    teams: dict[TeamName, Team] = Field(
+        min_length=1, description="Every team by name, with where its alarms go.")
     _source: str | None = None
 
     @classmethod

@@ -1,6 +1,6 @@
 """Decide every alarm of a service: defaults + overrides + team alarms, names, routing.
 
-Pure Python. Routing (the README's matrix): the environment decides which
+Pure Python. Routing (docs/alerts.md, "Routing matrix"): the environment decides which
 severities page and which notify; OK actions go to the same topics so an
 incident resolves itself.
 """

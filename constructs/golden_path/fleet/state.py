@@ -55,4 +55,4 @@ def local_state_warnings(services: list[Resolved]) -> list[str]:
     return [f"warning: {len(local)} stack(s) keep their Terraform state in a local file "
             f"(terraform.<stack>.tfstate beside the stack) because no platform.yaml applies to "
             f"them ({shown or 'Python specs'}): add a platform.yaml with a state backend beside "
-            "or above the service files, and move them to the fleet form (docs/fleet.md: platform.yaml)"]
+            "or above the service files, and move them to the fleet form (docs/platform.md)"]

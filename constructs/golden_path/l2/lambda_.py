@@ -35,7 +35,7 @@ class Function(Construct):
 
     Its recursion guard is set explicitly to ``Terminate``: a loop through SQS, SNS
     or S3 that Lambda detects is stopped after about 16 rounds instead of running up
-    the bill (``recursion_config``; see the README's fleet checks).
+    the bill (``recursion_config``; see docs/fleet.md, "Fleet checks").
     """
 
     def __init__(self, scope: Construct, id: str, *, name: str, role_arn: str, code: Code,

@@ -13,7 +13,8 @@ synth writes them, with their reasons, as checkov's baseline beside the stacks
 (``cdktf.out/.checkov.baseline``, ``review/checkov_baseline.py``), which plain checkov
 honours with ``--baseline``.
 
-Pure Python (no cdktf import): the README's table and the review read it too.
+Pure Python (no cdktf import): the generated docs/reference/checkov-skips.md and the review
+read it too.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-#: check id -> why golden_path does not pass it (the README lists this table).
+#: check id -> why golden_path does not pass it (docs/reference/checkov-skips.md lists it).
 SKIPS: dict[str, str] = {
     "CKV_AWS_338": "log retention is chosen per environment for cost (profile: 7, 30 or 90 days, "
                    "or the service's log_retention_days), not one year everywhere",

@@ -225,7 +225,7 @@ def _names(spec: LambdaSpec) -> FunctionNames:
 
 def _environment(fn: ResolvedFunction, problems: list[Problem]) -> dict[str, str]:
     spec = fn.spec
-    # The collector layer samples like the ECS sidecar: see README, "Sampling on Lambda".
+    # The collector layer samples like the ECS sidecar: see docs/lambda.md, "Sampling on Lambda".
     ours = {**sdk_environment(spec.name, fn.telemetry),
             "OPENTELEMETRY_COLLECTOR_CONFIG_URI": fn.config_uri}
     if fn.layers is not None:

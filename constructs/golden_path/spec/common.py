@@ -179,13 +179,21 @@ SecurityGroupId = Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]
 class IamStatement(_Model):
     """One statement added to the task role (what the app itself may do)."""
 
-    sid: str | None = Field(None, pattern=r"^[A-Za-z0-9]+$")
-    effect: Literal["Allow", "Deny"] = "Allow"
+    sid: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9]+$", description="Optional statement id: letters and digits.")
+    effect: Literal["Allow", "Deny"] = Field("Allow", description="Allow or Deny.")
     actions: list[Annotated[str, Field(pattern=r"^[a-z0-9-]+:[A-Za-z0-9*]+$|^\*$")]] = Field(
-        min_length=1
+        min_length=1,
+        description="IAM actions, e.g. s3:GetObject, checked against AWS's action catalogue; "
+                    "an action with `*` needs wildcard_reason."
     )
-    resources: list[str] = Field(min_length=1)
-    conditions: dict[str, dict[str, Any]] | None = None
+    resources: list[str] = Field(
+        min_length=1,
+        description="Resource ARNs the actions apply to (checked against what each action "
+                    "accepts); another account or region needs cross_account or cross_region.")
+    conditions: dict[str, dict[str, Any]] | None = Field(
+        None, description="An IAM Condition block: operator -> {condition key: value}, e.g. "
+                          "StringEquals: {aws:ResourceTag/team: checkout}.")
     wildcard_reason: str | None = Field(
         None, description="Required when an action contains '*': why nothing narrower works."
     )
@@ -197,7 +205,8 @@ class IamStatement(_Model):
 class Call(_Model):
     """A service of the fleet this one calls directly (HTTP), for the call graph."""
 
-    service: ServiceName
+    service: ServiceName = Field(
+        description="The called service's name; it must run in the same environment of the fleet.")
     via: Literal["http", "sns", "events", "other"] = Field(
         "http", description="How: directly over HTTP, or through a topic, a bus or other means.")
     loop_reason: str | None = Field(
@@ -207,18 +216,26 @@ class Call(_Model):
 class Incident(_Model):
     """A temporary telemetry override while an incident is worked on (see README runbook)."""
 
-    sampling_percent: float | None = Field(None, gt=0, le=100)
-    log_level: LogLevel | None = None
+    sampling_percent: float | None = Field(
+        None, gt=0, le=100,
+        description="Share of traces kept (percent) while the override applies; may exceed the "
+                    "environment's bounds.")
+    log_level: LogLevel | None = Field(
+        None, description="Least severe log level kept while the override applies; may be more "
+                          "verbose than the environment allows.")
     reason: str = Field(min_length=3, description="Incident id or why, e.g. 'INC-4711 checkout 5xx'.")
-    expires: date = Field(description="Last day the override applies (at most 14 days ahead).")
+    expires: date = Field(description="Last day the override applies (at most 14 days ahead); "
+                                      "after it golden_path refuses the file until it is removed.")
 
 
 class Telemetry(_Model):
     endpoint: Annotated[str, Field(pattern=r"^https://[^\s/]+(/\S*)?$")] = Field(
         description="The vendor's OTLP/HTTP endpoint, https only."
     )
-    api_key_secret_arn: SecretArn
-    api_key_header: str = Field("api-key", pattern=r"^[A-Za-z0-9-]+$")
+    api_key_secret_arn: SecretArn = Field(
+        description="Secrets Manager ARN of the vendor's API key, which the collector sends.")
+    api_key_header: str = Field("api-key", pattern=r"^[A-Za-z0-9-]+$",
+                                description="The HTTP header the vendor's API key is sent in.")
     distribution: Literal["contrib", "adot"] = Field(
         "contrib", description="Collector build: otelcol-contrib, or the AWS distribution (ADOT).")
     sampling_percent: float | None = Field(
@@ -230,13 +247,16 @@ class Telemetry(_Model):
         description="Extra regexes: log lines matching any are dropped before export.")
     mask_keys: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$")]] = Field(
         default_factory=list, max_length=50,
-        description="Extra attribute keys whose values are replaced by ****.")
+        description="Extra attribute keys deleted before export, besides golden_path's own "
+                    "(password, token, ...); CloudWatch data protection masks them in the log "
+                    "groups the collector does not see.")
     masking: Literal["full", "keys_only"] = Field(
         "full", description="keys_only: mask sensitive keys but not patterns in bodies (ADOT).")
     pseudonymize_keys: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$")]] = Field(
         default_factory=list, max_length=20,
         description="Attribute keys that identify a client, replaced by a keyed hash like "
-                    "enduser.id and client.address (e.g. app.tenant_id).")
+                    "enduser.id and client.address (e.g. app.tenant_id); deleted with "
+                    "pseudonymize: delete.")
     pseudonymize: Literal["hash", "delete"] | None = Field(
         None, description="Client identity (enduser.id, client.address, pseudonymize_keys): "
                           "hash (a keyed pseudonym; the default where the platform names a "
@@ -244,7 +264,9 @@ class Telemetry(_Model):
     pseudonym_key_secret_arn: SecretArn | None = Field(
         None, description="Secret holding the pseudonym key (platform.yaml sets it in the "
                           "fleet form).")
-    incident: Incident | None = None
+    incident: Incident | None = Field(
+        None, description="A temporary override of sampling_percent and/or log_level during an "
+                          "incident, with a reason and an expiry.")
     sample_logs: str | None = Field(
         None, min_length=1,
         description="A file of the service's real log lines (masked), relative to the service "
@@ -258,21 +280,40 @@ class Telemetry(_Model):
 class ServiceBase(_Model):
     """Fields every service has, whatever it runs on."""
 
-    name: ServiceName
-    team: TeamName
-    environment: Environment
+    name: ServiceName = Field(
+        description="Service name: lowercase letters, digits and '-', starting with a letter, at "
+                    "most 40 characters; unique in its environment.")
+    team: TeamName = Field(
+        description="Owning team: same format, at most 32 characters; teams.yaml says where its "
+                    "alarms go.")
+    environment: Environment = Field(
+        description="sandbox, staging or production (its profile); in the fleet form, each "
+                    "key of environments (one platform.yaml names).")
     variables: Annotated[dict[str, str], AfterValidator(_env_var_names)] = Field(
-        default_factory=dict
+        default_factory=dict,
+        description="Plain environment variables of the app (no secrets here); a name "
+                    "golden_path sets itself, such as OTEL_SERVICE_NAME, is refused."
     )
     secrets: Annotated[dict[str, SecretOrParameterArn], AfterValidator(_env_var_names)] = Field(
-        default_factory=dict
+        default_factory=dict,
+        description="Environment variable name -> Secrets Manager ARN (optionally with "
+                    "':json-key:stage:version') or SSM parameter ARN; ECS injects the value; a "
+                    "function gets the ARN of secret `X` in `X_SECRET_ARN`."
     )
-    iam: list[IamStatement] = Field(default_factory=list)
+    iam: list[IamStatement] = Field(
+        default_factory=list,
+        description="Statements added to the app's own role (the task role, or the function's "
+                    "role).")
     calls: list[Call] = Field(
         default_factory=list, max_length=50,
-        description="Services of the fleet this one calls over HTTP (for the call graph).")
-    telemetry: Telemetry
-    alerts: Alerts = Field(default_factory=Alerts)
+        description="Services of the fleet this one calls (HTTP, a topic, a bus or other), for "
+                    "the call graph and its loop check.")
+    telemetry: Telemetry = Field(
+        description="Where the telemetry goes and what is kept; in the fleet form the vendor "
+                    "endpoint and key come from platform.yaml.")
+    alerts: Alerts = Field(
+        default_factory=Alerts,
+        description="Overrides of the default alarms, the team's own alarms, the runbook.")
     traffic: Traffic | None = Field(
         None, description="Traffic assumptions for `golden-path cost` (platform.yaml gives "
                           "the defaults).")

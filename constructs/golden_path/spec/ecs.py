@@ -69,7 +69,10 @@ class QueueScaling(_Model):
     create: bool = Field(
         False, description="golden_path creates the worker's own queue and its dead-letter "
         "queue, and passes the queue's URL in QUEUE_URL; not with arn.")
-    messages_per_task: int = Field(100, ge=1, le=100_000)
+    messages_per_task: int = Field(
+        100, ge=1, le=100_000,
+        description="Backlog per running task to track: visible messages / running tasks (reads "
+                    "Container Insights' RunningTaskCount, so the cluster needs it on).")
     max_receive_count: int | None = Field(
         None, ge=1, le=1000, description="create only: receives before a message moves to the "
         "dead-letter queue (default 5).")
@@ -82,9 +85,18 @@ class QueueScaling(_Model):
 class Scaling(_Model):
     """Task counts and autoscaling. Unset counts come from the environment profile."""
 
-    desired: int | None = Field(None, ge=0, le=1000)
-    min: int | None = Field(None, ge=0, le=1000)
-    max: int | None = Field(None, ge=1, le=1000)
+    desired: int | None = Field(
+        None, ge=0, le=1000,
+        description="Tasks when the service is created (default: the profile's, within min..max); "
+                    "autoscaling owns the count after that.")
+    min: int | None = Field(
+        None, ge=0, le=1000,
+        description="Fewest tasks (default by profile: sandbox 1, staging 1, production 2); a "
+                    "web service in a production environment needs at least 2.")
+    max: int | None = Field(
+        None, ge=1, le=1000,
+        description="Most tasks (default by profile: sandbox 2, staging 4, production 10, or min "
+                    "if that is higher).")
     cpu_target: int | None = Field(
         60, ge=10, le=95, description="Average CPU % to track; null disables CPU scaling."
     )
@@ -92,9 +104,12 @@ class Scaling(_Model):
 
 
 class Network(_Model):
-    cluster_arn: ClusterArn
-    vpc_id: VpcId
-    subnet_ids: list[SubnetId] = Field(min_length=1)
+    cluster_arn: ClusterArn = Field(
+        description="The ECS cluster's ARN; its account and region are the service's.")
+    vpc_id: VpcId = Field(
+        description="The VPC of the tasks' security group (and of a web service's target group).")
+    subnet_ids: list[SubnetId] = Field(
+        min_length=1, description="Subnets the tasks run in (no public IP).")
     security_group_ids: list[SecurityGroupId] = Field(
         default_factory=list, description="Extra security groups for the tasks (e.g. database access)."
     )
@@ -103,18 +118,31 @@ class Network(_Model):
 class Overlap(_Model):
     """An intended overlap with another service's listener rule (e.g. a catch-all)."""
 
-    service: ServiceName
+    service: ServiceName = Field(
+        description="The other service, whose rule on the same listener may match the same "
+                    "requests.")
     reason: str = Field(min_length=3, description="Why both rules may match: which one wins and why.")
 
 
 class LoadBalancer(_Model):
     """Web only: attach to an existing ALB listener with a host and/or path rule."""
 
-    listener_arn: ListenerArn
-    security_group_id: SecurityGroupId = Field(description="The ALB's security group.")
-    hosts: list[str] = Field(default_factory=list, max_length=5)
-    paths: list[Annotated[str, Field(pattern=r"^/")]] = Field(default_factory=list, max_length=5)
-    priority: int = Field(ge=1, le=50000)
+    listener_arn: ListenerArn = Field(
+        description="The existing ALB listener the service's rule is added to.")
+    security_group_id: SecurityGroupId = Field(
+        description="The ALB's security group: the one source golden_path's task security "
+                    "group accepts connections from, on port.")
+    hosts: list[str] = Field(
+        default_factory=list, max_length=5,
+        description="Host-header values of the rule (`*` and `?` wildcards); with paths, a request "
+                    "must match both; at least one of hosts or paths.")
+    paths: list[Annotated[str, Field(pattern=r"^/")]] = Field(
+        default_factory=list, max_length=5,
+        description="Path-pattern values of the rule, starting with / (`*` and `?` wildcards).")
+    priority: int = Field(
+        ge=1, le=50000,
+        description="The rule's priority on its listener (lowest is evaluated first); unique "
+                    "per listener across the fleet.")
     overlaps: list[Overlap] = Field(
         default_factory=list, max_length=10,
         description="Services whose rules on this listener may match the same requests, on purpose.")
@@ -132,32 +160,65 @@ class SidecarBudget(_Model):
 class Sidecars(_Model):
     """Budgets of the telemetry sidecars; the app gets what is left of the task."""
 
-    collector: SidecarBudget = Field(default_factory=SidecarBudget)
-    log_router: SidecarBudget = Field(default_factory=SidecarBudget)
+    collector: SidecarBudget = Field(
+        default_factory=SidecarBudget,
+        description="The OpenTelemetry collector's budget (default by task size: 128, 256 or "
+                    "512 MiB; 64, 128 or 256 CPU units).")
+    log_router: SidecarBudget = Field(
+        default_factory=SidecarBudget,
+        description="The Fluent Bit log router's budget (default 64 MiB; 32, 64 or 128 CPU units "
+                    "by task size); FireLens buffers up to a quarter of its memory.")
 
 
 class ServiceSpec(ServiceBase):
     """One ECS Fargate service (web or worker) of one team in one environment."""
 
-    runtime: Literal["ecs"] = "ecs"
-    kind: Kind
-    image: Image
+    runtime: Literal["ecs"] = Field(
+        "ecs", description="ecs for a Fargate service (runtime: lambda makes the file a function).")
+    kind: Kind = Field(
+        description="web: behind a shared ALB listener (needs port and load_balancer); worker: "
+                    "no load balancer and no inbound connections.")
+    image: Image = Field(
+        description="The app's container image, pinned: a tag other than latest, or a digest; "
+                    "its tag (or digest) becomes service.version.")
     cpu: Annotated[int, AfterValidator(_fargate_cpu)] = Field(
         description="Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.")
     memory: int = Field(description="Task memory in MiB; must be valid for the cpu.")
-    architecture: Literal["x86_64", "arm64"] = "x86_64"
-    port: Port | None = Field(None, description="The app's port; required for web.")
-    health_check_path: str = Field("/health", pattern=r"^/\S*$")
-    command: list[str] | None = None
+    architecture: Literal["x86_64", "arm64"] = Field(
+        "x86_64", description="The task's CPU architecture (arm64: Graviton); the image must be "
+                              "built for it; platform.yaml's rules may restrict it.")
+    port: Port | None = Field(
+        None, description="The app's port; required for web; not one the sidecars use (4317, "
+                          "4318, 13133, 8888, 24224, 2020).")
+    health_check_path: str = Field(
+        "/health", pattern=r"^/\S*$",
+        description="web: the path the target group's health check requests; the log lines of "
+                    "those requests are dropped as noise.")
+    command: list[str] | None = Field(
+        None, description="Replaces the image's CMD (a list of arguments); unset: the image's own.")
     language: Literal["python", "node", "java", "go", "other"] = Field(
         "python", description="The app's language: whose stack traces the log router joins into "
         "one record (docs/log-router.md); other joins only the lines the runtime split at 16 KiB.")
-    scaling: Scaling = Field(default_factory=Scaling)
-    sidecars: Sidecars = Field(default_factory=Sidecars)
-    network: Network
-    load_balancer: LoadBalancer | None = None
-    ecs_exec: bool | None = Field(None, description="Default: on outside production.")
-    read_only_root_filesystem: bool = True
+    scaling: Scaling = Field(
+        default_factory=Scaling,
+        description="Task counts and autoscaling; unset counts come from the environment's "
+                    "profile.")
+    sidecars: Sidecars = Field(
+        default_factory=Sidecars,
+        description="Budgets of the telemetry sidecars (collector, log router); the app gets the "
+                    "rest of the task.")
+    network: Network = Field(
+        description="Where the tasks run; in the fleet form only security_group_ids is yours, "
+                    "the rest comes from platform.yaml.")
+    load_balancer: LoadBalancer | None = Field(
+        None, description="web only: the rule on a shared ALB listener that sends requests to "
+                          "the tasks.")
+    ecs_exec: bool | None = Field(
+        None, description="ECS Exec (a shell into running tasks); default: on outside a "
+                          "production environment.")
+    read_only_root_filesystem: bool = Field(
+        True, description="The app's root filesystem is read-only, with a writable /tmp volume; "
+                          "false makes it writable.")
     user: str | None = Field(
         "1000", pattern=r"^\d+(:\d+)?$", description="uid[:gid] for the app; null keeps the image's USER."
     )

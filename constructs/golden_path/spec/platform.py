@@ -42,11 +42,12 @@ _BOUNDARY = r"^arn:aws:iam::(\d{12}):policy/[A-Za-z0-9+=,.@_/-]+$"
 class Listener(_Model):
     """A shared ALB listener that web services attach their rules to."""
 
-    arn: ListenerArn
+    arn: ListenerArn = Field(
+        description="The listener's ARN, in this environment's account and region.")
     security_group_id: SecurityGroupId = Field(description="The load balancer's security group.")
     domain: str | None = Field(
         None, pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$",
-        description="Optional: `golden-path new` suggests <service>.<domain> as the host.")
+        description="Optional: `golden-path new` suggests `<service>.<domain>` as the host.")
 
 
 _LOG_GROUP_ARN = re.compile(
@@ -116,8 +117,11 @@ class DataProtectionAudit(_Model):
 class PlatformTelemetry(_Model):
     endpoint: Annotated[str, Field(pattern=r"^https://[^\s/]+(/\S*)?$")] = Field(
         description="The vendor's OTLP/HTTP endpoint, https only.")
-    api_key_secret_arn: SecretArn
-    api_key_header: str = Field("api-key", pattern=r"^[A-Za-z0-9-]+$")
+    api_key_secret_arn: SecretArn = Field(
+        description="Secrets Manager ARN of the vendor's API key, in this environment's account "
+                    "and region.")
+    api_key_header: str = Field("api-key", pattern=r"^[A-Za-z0-9-]+$",
+                                description="The HTTP header the vendor's API key is sent in.")
     config_bucket: BucketName | None = Field(
         None, description="S3 bucket the Lambda collector layer reads its config from.")
     pseudonym_key_secret_arn: SecretArn | None = Field(
@@ -132,10 +136,14 @@ class PlatformTelemetry(_Model):
 class StateBackend(_Model):
     """Where Terraform keeps the state of every stack of this environment."""
 
-    backend: Literal["s3", "local"] = "s3"
+    backend: Literal["s3", "local"] = Field(
+        "s3", description="s3: a state bucket, with S3-native locking; local: a file per stack.")
     bucket: BucketName | None = Field(None, description="s3: the state bucket.")
     region: Region | None = Field(None, description="s3: the bucket's region (default: the environment's).")
-    key_prefix: str = Field("golden-path", pattern=r"^[A-Za-z0-9!_.*'()/-]+$")
+    key_prefix: str = Field(
+        "golden-path", pattern=r"^[A-Za-z0-9!_.*'()/-]+$",
+        description="Start of each stack's state key: "
+                    "`<key_prefix>/<environment>/<team>/<service>.tfstate` (under path for local).")
     kms_key_id: str | None = Field(None, description="s3: a KMS key ARN or alias for the state objects.")
     role_arn: str | None = Field(None, pattern=r"^arn:aws:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$",
                                  description="s3: a role to assume for state access.")
@@ -187,21 +195,32 @@ class PlatformEnvironment(_Model):
     rollout: Rollout | None = Field(
         None, description="The environment's place in the rollout order, its bake time and "
                           "canary (docs/environments.md).")
-    account: AccountId
-    region: Region
+    account: AccountId = Field(
+        description="The environment's AWS account id (12 digits, quoted: \"123456789012\").")
+    region: Region = Field(description="The environment's AWS region, e.g. eu-west-1.")
     ecs_cluster: str = Field(pattern=r"^[A-Za-z0-9_-]{1,255}$", description="ECS cluster name.")
-    vpc_id: VpcId
+    vpc_id: VpcId = Field(
+        description="The VPC of the Fargate services' security groups and target groups.")
     subnet_ids: list[SubnetId] = Field(min_length=1, description="Private subnets for tasks and functions.")
-    listeners: dict[ListenerName, Listener] = Field(default_factory=dict)
-    telemetry: PlatformTelemetry
+    listeners: dict[ListenerName, Listener] = Field(
+        default_factory=dict,
+        description="Shared ALB listeners by name (lowercase, at most 32 characters), which a web "
+                    "service names in load_balancer.listener.")
+    telemetry: PlatformTelemetry = Field(
+        description="The telemetry vendor (endpoint, API key) and the environment's telemetry "
+                    "settings that every service gets.")
     permissions_boundary: str | None = Field(
         None, pattern=_BOUNDARY, description="Managed policy ARN every golden_path role carries.")
-    default_tags: dict[TagKey, str] = Field(default_factory=dict)
+    default_tags: dict[TagKey, str] = Field(
+        default_factory=dict,
+        description="Tags the AWS provider puts on every resource of the environment's stacks.")
     logs_kms_key_arn: KmsKeyArn | None = Field(
         None, description="KMS key (ARN) every golden_path log group is encrypted with; its "
-                          "policy must let logs.<region>.amazonaws.com use it. Without one, "
+                          "policy must let `logs.<region>.amazonaws.com` use it. Without one, "
                           "CloudWatch's own key (and a documented checkov skip).")
-    state: StateBackend | None = None
+    state: StateBackend | None = Field(
+        None, description="Where Terraform keeps the state of the environment's stacks; unset: "
+                          "a local file per stack, `terraform.<stack>.tfstate`.")
     traffic: Traffic | None = Field(
         None, description="Default traffic assumptions for `golden-path cost`; a service's own "
                           "traffic: wins, field by field.")
@@ -273,7 +292,10 @@ class Platform(_Model):
     """The validated platform.yaml (``defaults`` already merged into each environment;
     each environment's ``profile`` filled in)."""
 
-    rules: Rules = Field(default_factory=Rules)
+    rules: Rules = Field(
+        default_factory=Rules,
+        description="Org-wide rules: the Lambda languages and architectures and the Fargate "
+                    "architectures teams may use.")
     environments: dict[EnvironmentName, PlatformEnvironment] = Field(min_length=1)
 
     def profile_of(self, environment: str) -> str:
@@ -284,7 +306,10 @@ class Platform(_Model):
 class PlatformFile(_Model):
     """The shape of platform.yaml as written (for the published JSON Schema)."""
 
-    rules: Rules = Field(default_factory=Rules)
+    rules: Rules = Field(
+        default_factory=Rules,
+        description="Org-wide rules: the Lambda languages and architectures and the Fargate "
+                    "architectures teams may use.")
     defaults: dict = Field(
         default_factory=dict,
         description="Fields shared by every environment (any environment field); each "
