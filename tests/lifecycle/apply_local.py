@@ -38,7 +38,13 @@ from lifecycle_fleet import (  # noqa: E402,F401  (re-exported for the test)
     synth_fleet,
     write_fleet,
 )
-from own_service import NotAFleetFile, OwnService, emulated_fleet, read_own  # noqa: E402
+from own_service import (  # noqa: E402
+    NotAFleetFile,
+    OwnService,
+    emulated_fleet,
+    platform_notes,
+    read_own,
+)
 from terraform_run import StackRun, Step, cli_config  # noqa: E402,F401  (StackRun: for the test)
 
 import emulated_platform as ep  # noqa: E402
@@ -105,6 +111,7 @@ def start_own_session(root: Path, mirror: Path, terraform: str, own: OwnService,
             f"({own.region}), team {own.team}: vpc {platform.vpc_id}, "
             f"state bucket {platform.state_bucket}")
         fleet = emulated_fleet(own, platform, root / "fleet")
+        own.notes += platform_notes(own, fleet / "platform.yaml")
         for note in own.notes:
             say(f"replaced for the emulator: {note}")
         stacks = synth_fleet(fleet, root / "out")

@@ -16,7 +16,10 @@ replacement is said as it happens (``notes``):
   no resource.
 
 Everything else (sizes, IAM, secrets' ARNs, triggers, scaling, alarms, telemetry) is
-applied as written.
+applied as written. Of your platform.yaml, only the environment's name, profile, account
+and region (and the team) are kept: the rest (state bucket, cluster, network, vendor
+endpoint, keys, boundary, tags) is the emulated platform's, and each value that differs
+from yours is said too (``platform_notes``).
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ class OwnService:
     region: str
     runtime: str  # "lambda" or the ECS kind
     language: str | None
+    #: Your platform.yaml's settings for the environment (defaults merged), as a dict.
+    platform: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -54,6 +59,7 @@ class NotAFleetFile(ValueError):
 def read_own(path: Path, environment: str | None) -> OwnService:
     """Load ``path`` with your platform.yaml (SpecError with file:line on a mistake)."""
     from golden_path import load_service, resolve_service
+    from golden_path.load.platform import find_platform
 
     raw = yaml.safe_load(path.read_text())
     if not isinstance(raw, dict) or not isinstance(raw.get("environments"), dict):
@@ -64,13 +70,47 @@ def read_own(path: Path, environment: str | None) -> OwnService:
     elif environment not in raw["environments"]:
         raise NotAFleetFile(f"{path}: the service does not run in {environment!r}; it runs in "
                             f"{', '.join(raw['environments'])} (ENVIRONMENT=...)")
-    resolved = resolve_service(load_service(path, environment))
+    platform = find_platform([path])
+    resolved = resolve_service(load_service(path, environment, platform))
     spec = resolved.spec
     return OwnService(path=path, raw=raw, name=spec.name, team=spec.team,
                       environment=environment, profile=resolved.profile.name,
                       account=resolved.account, region=resolved.region,
                       runtime="lambda" if resolved.kind == "lambda" else resolved.kind,
-                      language=getattr(spec, "language", None))
+                      language=getattr(spec, "language", None),
+                      platform=_settings(platform, environment))
+
+
+def _settings(platform, environment: str) -> dict:
+    return platform.environments[environment].model_dump(mode="json", exclude_none=True)
+
+
+def _leaves(value: Any, path: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_leaves(item, f"{path}.{key}" if path else str(key)))
+        return out
+    return {} if value in ({}, []) else {path: value}
+
+
+#: Kept from your platform.yaml; everything else is the emulated platform's.
+KEPT = ("account", "region", "profile", "rollout", "traffic", "prices")
+
+
+def platform_notes(own: OwnService, emulated_platform_file: Path) -> list[str]:
+    """Each platform setting of the environment where the emulator's value is not yours."""
+    from golden_path.load.platform import load_platform
+
+    mine = _leaves(own.platform)
+    theirs = _leaves(_settings(load_platform(emulated_platform_file), own.environment))
+    notes = []
+    for key in sorted(set(mine) | set(theirs)):
+        if key.split(".")[0] in KEPT or mine.get(key) == theirs.get(key):
+            continue
+        yours = "not set" if key not in mine else f"yours: {mine[key]}"
+        notes.append(f"platform {key}: {theirs.get(key, 'not set')} ({yours})")
+    return notes
 
 
 def emulated_fleet(own: OwnService, p: ep.EmulatedPlatform, directory: Path) -> Path:

@@ -144,9 +144,10 @@ class StackRun:
             env[name] = ",".join(filter(None, [env.get(name), "127.0.0.1", "localhost"]))
         return env
 
-    def run(self, step: str, *args: str, timeout: float = 600) -> Step:
+    def run(self, step: str, *args: str, timeout: float = 600, expect: str = "") -> Step:
         """``terraform ARGS -no-color`` (a command with a positional argument takes
-        ``-no-color`` among ARGS, before it, and ends ARGS with ``--``)."""
+        ``-no-color`` among ARGS, before it, and ends ARGS with ``--``). ``expect``: said
+        after the exit code, for a step meant to fail."""
         if self.echo:
             self.echo(f"[{self.name}] terraform {' '.join(args)}")
         started = time.monotonic()
@@ -158,7 +159,8 @@ class StackRun:
         self.steps.append(record)
         (self.work / f"{step.replace(' ', '-')}.log").write_text(record.output)
         if self.echo:
-            self.echo(f"[{self.name}] {step}: exit {record.returncode} in {record.seconds:.1f} s")
+            self.echo(f"[{self.name}] {step}: exit {record.returncode} in {record.seconds:.1f} s"
+                      + (f" ({expect})" if expect and record.returncode else ""))
         return record
 
     def init(self) -> Step:
@@ -213,7 +215,8 @@ class StackRun:
                 except s3.exceptions.NoSuchKey:
                     time.sleep(0.1)
             if "held" in seen:
-                other = self.run("locked plan", "plan", "-lock-timeout=0s", "-input=false")
+                other = self.run("locked plan", "plan", "-lock-timeout=0s", "-input=false",
+                                 expect="refused, as it must be: the state is locked")
                 seen["second_operation"] = other.returncode, other.output
         finally:
             out, _ = console.communicate("exit\n", timeout=timeout)

@@ -55,6 +55,10 @@ def test_your_own_service_through_the_emulator(tmp_path, capsys):
     assert f"platform: dev (profile sandbox) in account {ACCOUNT} (us-east-1), team payments" in out
     assert "replaced for the emulator: code: the harness's Node.js artifact" in out
     assert "replaced for the emulator: calls: dropped" in out
+    # the platform's settings are the emulator's, and each one that differs is said
+    assert (f"replaced for the emulator: platform state.bucket: golden-path-state-{ACCOUNT} "
+            f"(yours: tfstate-{ACCOUNT})") in out
+    assert "(refused, as it must be: the state is locked)" in out
     assert "synth: payment-webhook-dev from" in out  # a sandbox profile: no team route stack
     assert "[payment-webhook-dev] after destroy: " in out and "LEFT BEHIND" not in out
     assert "apply-local: ok" in out

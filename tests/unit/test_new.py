@@ -62,7 +62,7 @@ def test_each_kind_validates_in_every_environment(tmp_path, platform, kind):
         assert env.vpc_id not in text and env.telemetry.api_key_secret_arn not in text
         assert all(listener.arn not in text for listener in env.listeners.values())
     assert platform.environments["sandbox"].telemetry.endpoint not in text
-    assert 'README "Fleet form"' in text and 'docs/alerts.md' in text
+    assert 'docs/service-file.md' in text and 'docs/alerts.md' in text
 
     services = load_all([out], platform=platform)
     assert sorted(s.stack_name for s in services) == sorted(f"{name}-{e}" for e in ENVIRONMENTS)
