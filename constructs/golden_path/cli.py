@@ -43,8 +43,9 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     from .fleet.graph import build_graph, to_dot, to_markdown
     from .fleet.loader import load_fleet
 
-    services = load_fleet(args.paths, _teams(args), _platform(args), around=False).services
-    graph, _ = build_graph(services)
+    # One file: its edges need the services around it (the fleet of its platform.yaml).
+    fleet = load_fleet(args.paths, _teams(args), _platform(args))
+    graph, _ = build_graph([*fleet.around, *fleet.services])
     print(to_dot(graph) if args.format == "dot" else to_markdown(graph), end="")
     return 0
 

@@ -98,3 +98,15 @@ def test_synth_of_one_file_is_checked_within_its_fleet(tmp_path, capsys):
                        "--out", str(tmp_path / "out"))
     assert code == 2 and "menu-api.yaml" in err[1] and "has the same priority" in err[1]
     assert not (tmp_path / "out").exists()
+
+
+def test_graph_of_one_file_knows_the_services_it_calls(capsys):
+    """`golden-path graph services/x.yaml`: the callees are the fleet's around the file."""
+    from pathlib import Path
+
+    from golden_path.cli import main
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    assert main(["graph", str(examples / "services" / "storefront.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "| `storefront-staging` | `price-api-staging` | http |" in out
