@@ -214,7 +214,7 @@ class Call(_Model):
 
 
 class Incident(_Model):
-    """A temporary telemetry override while an incident is worked on (see README runbook)."""
+    """A temporary telemetry override while an incident is worked on (docs/runbooks.md)."""
 
     sampling_percent: float | None = Field(
         None, gt=0, le=100,
