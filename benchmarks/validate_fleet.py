@@ -5,7 +5,9 @@ staging and production) in a temporary directory, then measures in one run:
 
 (a) the baseline: ``load_all`` of the example service files (4 services, 12 stacks);
 (b) ``load_all`` of the generated fleet (load, resolve, render, fleet checks);
-(c) both through the real CLI in a subprocess (``golden-path validate DIR``).
+(c) both through the real CLI in a subprocess (``golden-path validate DIR``);
+(d) one file of each through the CLI (``golden-path validate FILE``), which checks the file
+    against the fleet around it (its neighbours resolved, their configs not rendered).
 
 Both in-process runs use the team registry beside the files, as the CLI does.
 Prints figures and ratios; no thresholds here.
@@ -59,6 +61,11 @@ def cli() -> list[str]:
 
 def run_cli(path: Path, stacks: int) -> float:
     """Wall time of ``golden-path validate path``; complains when it does not pass."""
+    return _run_cli(path, stacks)
+
+
+def _run_cli(path: Path, stacks: int) -> float:
+    """Wall time of ``golden-path validate path``; complains when it does not pass."""
     start = time.perf_counter()
     proc = subprocess.run([*cli(), "validate", str(path)], cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -109,6 +116,10 @@ def main() -> None:
         # (c) the same through the CLI (a fresh process: imports included).
         cli_base = run_cli(examples, base_stacks)
         cli_fleet = run_cli(fleet, stacks)
+        # (d) one file, checked within its fleet (3 stacks: sandbox, staging, production).
+        one_file = sorted((fleet / "services").glob("*.yaml"))[0]
+        cli_one_base = run_cli(examples / "services" / "storefront.yaml", 3)
+        cli_one_fleet = run_cli(one_file, 3)
 
     kinds = ", ".join(f"{n} {k}" for k, n in summary["kinds"].items())
     print(f"fleet: {summary['services']} services ({kinds}), {summary['teams']} teams, "
@@ -130,6 +141,12 @@ def main() -> None:
     print("  " + figures("validate", summary["services"], stacks, cli_fleet))
     print(f"  CLI fleet - in-process fleet: {cli_fleet - best:.2f} s "
           "(start-up, imports, printing one line per stack)")
+    print()
+    print("CLI (golden-path validate FILE: one file, checked within the fleet around it):")
+    print(f"  baseline: storefront.yaml within examples/ ({base_stacks} stacks): {cli_one_base:.2f} s")
+    print(f"  {one_file.name} within the fleet ({stacks} stacks): {cli_one_fleet:.2f} s, "
+          f"{cli_one_fleet / cli_fleet:.2f}x the whole-fleet validate, "
+          f"{cli_one_fleet / cli_one_base:.2f}x the baseline")
     print()
     per_base, per_fleet = base / n_examples, best / summary["services"]
     cli_per_base, cli_per_fleet = cli_base / n_examples, cli_fleet / summary["services"]
