@@ -130,6 +130,27 @@ def examples_out(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def checkov_bin() -> str:
+    """The checkov that `make setup` installs (.tools/checkov); missing: skip, or fail in CI."""
+    from golden_path.review.checkov_scan import checkov_binary
+
+    found = checkov_binary()
+    if not found:
+        _require_tool("checkov", "run `make test`, which installs it into .tools/checkov")
+    return found
+
+
+def add_open_ssh_rule(out: Path, stack: str = "storefront-sandbox") -> None:
+    """One real checkov failure a pull request could add: SSH open to the world."""
+    stack_file = out / "stacks" / stack / "cdk.tf.json"
+    doc = json.loads(stack_file.read_text())
+    doc["resource"].setdefault("aws_vpc_security_group_ingress_rule", {})["debug_ssh"] = {
+        "security_group_id": "sg-0123456789abcdef0", "cidr_ipv4": "0.0.0.0/0",
+        "ip_protocol": "tcp", "from_port": 22, "to_port": 22}
+    stack_file.write_text(json.dumps(doc))
+
+
+@pytest.fixture(scope="session")
 def example_stacks(examples_out) -> dict[str, dict]:
     stacks = examples_out / "stacks"
     return {d.name: json.loads((d / "cdk.tf.json").read_text()) for d in sorted(stacks.iterdir())}

@@ -12,19 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, SINGLE_ENV, _require_tool
+from conftest import EXAMPLES, SINGLE_ENV
 
 pytestmark = pytest.mark.synth
 
 
 @pytest.fixture(scope="module")
-def binary() -> str:
-    from golden_path.review.checkov_scan import checkov_binary
-
-    found = checkov_binary()
-    if not found:
-        _require_tool("checkov", "run `make test`, which installs it into .tools/checkov")
-    return found
+def binary(checkov_bin) -> str:
+    return checkov_bin
 
 
 def _synth(paths: list[Path], out: Path, teams_file: Path | None = None) -> Path:

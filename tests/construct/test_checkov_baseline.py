@@ -16,19 +16,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import EXAMPLES, _require_tool
+from conftest import EXAMPLES, add_open_ssh_rule
 
 pytestmark = pytest.mark.synth
 
 
 @pytest.fixture(scope="module")
-def binary() -> str:
-    from golden_path.review.checkov_scan import checkov_binary
-
-    found = checkov_binary()
-    if not found:
-        _require_tool("checkov", "run `make test`, which installs it into .tools/checkov")
-    return found
+def binary(checkov_bin) -> str:
+    return checkov_bin
 
 
 def _checkov(binary: str, args: list[str], cwd: Path) -> tuple[dict, float]:
@@ -58,12 +53,7 @@ def test_plain_checkov_with_the_baseline_fails_only_what_golden_path_fails(examp
     checkout = tmp_path / "ci" / "checkout"
     out = checkout / "cdktf.out"
     shutil.copytree(examples_out, out)
-    stack_file = out / "stacks" / "storefront-sandbox" / "cdk.tf.json"
-    doc = json.loads(stack_file.read_text())
-    doc["resource"].setdefault("aws_vpc_security_group_ingress_rule", {})["debug_ssh"] = {
-        "security_group_id": "sg-0123456789abcdef0", "cidr_ipv4": "0.0.0.0/0",
-        "ip_protocol": "tcp", "from_port": 22, "to_port": 22}
-    stack_file.write_text(json.dumps(doc))
+    add_open_ssh_rule(out)
 
     command = shlex.split(COMMAND)
     assert command[:6] == ["checkov", "-d", "cdktf.out", "--framework", "terraform_json",

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import add_open_ssh_rule
 from golden_path.cli import main
 from golden_path.review.checkov_scan import checkov_binary, scan
 from golden_path.review.findings import findings
@@ -122,12 +123,7 @@ def test_checkov_reports_new_failures_only(examples_out, tmp_path):
     _require("checkov", binary)
     head = tmp_path / "cdktf.out"
     shutil.copytree(examples_out, head)
-    stack_file = head / "stacks" / "storefront-sandbox" / "cdk.tf.json"
-    doc = json.loads(stack_file.read_text())
-    doc["resource"].setdefault("aws_vpc_security_group_ingress_rule", {})["debug_ssh"] = {
-        "security_group_id": "sg-0123456789abcdef0", "cidr_ipv4": "0.0.0.0/0",
-        "ip_protocol": "tcp", "from_port": 22, "to_port": 22}
-    stack_file.write_text(json.dumps(doc))
+    add_open_ssh_rule(head)
     base, after = scan(examples_out, binary), scan(head, binary)
     new = after.failed - base.failed
     assert {(s, c) for s, c, _ in new} >= {("storefront-sandbox", "CKV_AWS_24")}
