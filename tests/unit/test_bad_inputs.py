@@ -20,7 +20,7 @@ CASES = [
      "unknown field 'replicas'; allowed here: name, team, environment, variables, secrets, iam, calls, "
      "telemetry, alerts, traffic, cross_account, cross_region, runtime, kind, image, cpu, memory, "
      "architecture, port, health_check_path, command, language, scaling, sidecars, network, "
-     "load_balancer, ecs_exec, read_only_root_filesystem, user"),
+     "load_balancer, ecs_exec, read_only_root_filesystem, user, adopt"),
     ("misspelt nested key", set_field("scaling.maximum", 4), "scaling.maximum", 4,
      "unknown field 'maximum'; did you mean 'max'? allowed here: desired, min, max, "
      "cpu_target, queue"),

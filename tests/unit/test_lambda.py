@@ -41,9 +41,11 @@ BAD = [
      "not a nodejs22.x handler; expected file.export, e.g. 'index.handler' or "
      "'dist/api.handler'"),
     ("missing handler", set_field("handler", DELETE), "handler", "<missing>",
-     "code in S3 needs a handler: file.export, e.g. 'index.handler' or 'dist/api.handler'"),
+     "a zip package needs a handler: file.export, e.g. 'index.handler' or 'dist/api.handler'"),
     ("both code kinds", set_field("code.image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/x:1"),
-     "code", "s3 and image", "give exactly one of code.s3 (bucket, key, version) or code.image"),
+     "code", "s3 and image", "give exactly one of code.s3 (bucket, key, version) or code.image "
+     "(or, for an adopted function, code.deployed); an environment that changes the kind sets "
+     "the shared one to null, e.g. `s3: null`"),
     ("code key not an archive", set_field("code.s3.key", "price-api/build"), "code.s3.key",
      "price-api/build", "does not match the pattern \\.(zip|jar)$"),
     ("bad account id", set_field("account_id", "12345"), "account_id", "12345",

@@ -27,12 +27,13 @@ class ServiceRole(Construct):
     :param statements: the inline policy's statements; none means no inline policy.
     :param wildcard_reason: required when any action contains ``*``.
     :param permissions_boundary: managed policy ARN that caps what the role may ever do.
+    :param path: the role's IAM path (default ``/``; an adopted role keeps its own).
     """
 
     def __init__(self, scope: Construct, id: str, *, name: str, trust_policy: dict[str, Any],
                  statements: list[dict[str, Any]], description: str = "",
                  wildcard_reason: str | None = None, tags: dict[str, str] | None = None,
-                 permissions_boundary: str | None = None):
+                 permissions_boundary: str | None = None, path: str | None = None):
         super().__init__(scope, id)
         if len(name) > 64:
             raise ValueError(f"IAM role name '{name}' is {len(name)} characters; the limit is 64")
@@ -43,6 +44,7 @@ class ServiceRole(Construct):
         self.role = IamRole(
             self, "role",
             name=name,
+            path=path,
             description=description or None,
             assume_role_policy=literal(json.dumps(trust_policy, indent=2)),
             max_session_duration=3600,

@@ -12,18 +12,28 @@ from ..cdk import (
     LambdaFunctionLoggingConfig,
     LambdaFunctionRecursionConfig,
     LambdaFunctionVpcConfig,
+    TerraformResourceLifecycle,
 )
 from ..resolve.checkov_skips import skip
 
 
+#: The ``filename`` of an adopted function that keeps its deployed package. Terraform
+#: needs one code source in the configuration; this one is never read, because the
+#: function exists (it is imported) and code changes are ignored until code.s3 is set.
+DEPLOYED_PACKAGE = "golden-path-keeps-the-deployed-package.zip"
+_CODE_ATTRIBUTES = ["filename", "s3_bucket", "s3_key", "s3_object_version", "source_code_hash"]
+
+
 @dataclass(frozen=True)
 class Code:
-    """Exactly one of: an S3 object (bucket, key, version) or an image URI."""
+    """Exactly one of: an S3 object (bucket, key, version), an image URI, or the package an
+    adopted function already runs (``deployed``: its CodeSha256)."""
 
     s3_bucket: str | None = None
     s3_key: str | None = None
     s3_version: str | None = None
     image_uri: str | None = None
+    deployed: str | None = None
 
 
 class Function(Construct):
@@ -50,8 +60,9 @@ class Function(Construct):
         super().__init__(scope, id)
         if len(name) > 64:
             raise ValueError(f"function name '{name}' is {len(name)} characters; limit 64")
-        if (code.image_uri is None) == (code.s3_bucket is None):
-            raise ValueError("give exactly one of an S3 object or an image URI")
+        if sum(x is not None for x in (code.image_uri, code.s3_bucket, code.deployed)) != 1:
+            raise ValueError("give exactly one of an S3 object, an image URI or the deployed "
+                             "package")
         image = code.image_uri is not None
         if image and layers:
             raise ValueError("image functions cannot have layers; build them into the image")
@@ -64,6 +75,7 @@ class Function(Construct):
             s3_bucket=code.s3_bucket,
             s3_key=code.s3_key,
             s3_object_version=code.s3_version,
+            filename=DEPLOYED_PACKAGE if code.deployed else None,
             runtime=None if image else runtime,
             handler=None if image else handler,
             architectures=[architecture],
@@ -84,6 +96,8 @@ class Function(Construct):
             if subnet_ids else None,
             tags=tags,
             depends_on=depends_on,
+            lifecycle=TerraformResourceLifecycle(ignore_changes=_CODE_ATTRIBUTES)
+            if code.deployed else None,
         )
         skip(self.function, "CKV_AWS_50", "CKV_AWS_116", "CKV_AWS_173", "CKV_AWS_272",
              *([] if subnet_ids else ["CKV_AWS_117"]),

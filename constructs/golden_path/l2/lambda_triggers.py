@@ -81,18 +81,20 @@ class FunctionUrlTrigger(Construct):
 
 
 class ScheduleTrigger(Construct):
-    """An EventBridge rule invoking the function on a ``rate(...)``/``cron(...)``."""
+    """An EventBridge rule invoking the function on a ``rate(...)``/``cron(...)``;
+    ``target_id`` names its target (an adopted rule keeps its target's id)."""
 
     def __init__(self, scope: Construct, id: str, *, name: str, expression: str,
                  function_name: str, function_arn: str, description: str = "",
-                 enabled: bool = True, tags: dict[str, str] | None = None):
+                 enabled: bool = True, tags: dict[str, str] | None = None,
+                 target_id: str | None = None):
         super().__init__(scope, id)
         self.rule = CloudwatchEventRule(
             self, "rule", name=name, schedule_expression=expression,
             description=description or None, state="ENABLED" if enabled else "DISABLED",
             tags=tags)
         self.target = CloudwatchEventTarget(self, "target", rule=self.rule.name,
-                                            arn=function_arn)
+                                            arn=function_arn, target_id=target_id)
         self.permission = LambdaPermission(
             self, "permission", function_name=function_name, action="lambda:InvokeFunction",
             principal="events.amazonaws.com", source_arn=self.rule.arn)

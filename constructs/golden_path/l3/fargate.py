@@ -11,6 +11,7 @@ from ..l2.iam import ServiceRole
 from ..l2.load_balancing import LoadBalancerTarget
 from ..l2.logs import LogGroup
 from ..l2.network import TaskSecurityGroup
+from .adoption import import_adopted
 from ..l2.queues import ManagedQueue
 from ..resolve import containers, policies
 from ..resolve.data_protection import log_group_policies
@@ -61,15 +62,15 @@ def build_fargate(self: Construct, svc: ResolvedService) -> None:
         self, "execution_role", name=names.execution_role, trust_policy=trust,
         statements=policies.execution_role_statements(svc),
         description=f"ECS starts {names.service}: image pull, sidecar logs, injected secrets",
-        tags=tags,
-        permissions_boundary=svc.permissions_boundary)
+        tags=tags, permissions_boundary=svc.permissions_boundary,
+        path=svc.adoption.role_path("execution_role"))
     reasons = [s.wildcard_reason for s in svc.spec.iam if s.wildcard_reason]
     self.task_role = ServiceRole(
         self, "task_role", name=names.task_role, trust_policy=trust,
         statements=policies.task_role_statements(svc),
         description=f"What {names.service} itself may do (team {svc.spec.team})",
         wildcard_reason="; ".join(reasons) or None, tags=tags,
-        permissions_boundary=svc.permissions_boundary)
+        permissions_boundary=svc.permissions_boundary, path=svc.adoption.role_path("task_role"))
 
     self.container_definitions = containers.container_definitions(
         svc, self.collector_config_text, self.router_config_text,
@@ -135,6 +136,14 @@ def build_fargate(self: Construct, svc: ResolvedService) -> None:
         description=f"A telemetry sidecar of {names.service} exited while its task kept "
                     "running (restarted in place); the sidecar-restarts alarm counts these",
         pattern=containers.sidecar_exit_event_pattern(svc), tags=tags)
+    target = self.load_balancer_target
+    import_adopted(svc.adoption, {
+        "service": self.service.service, "task_role": self.task_role.role,
+        "execution_role": self.execution_role.role,
+        "target_group": target and target.target_group,
+        "listener_rule": target and target.listener_rule,
+        "queue": self.queue and self.queue.queue,
+        "dead_letter_queue": self.queue and self.queue.dead_letter_queue})
     _fargate_outputs(self)
 
 

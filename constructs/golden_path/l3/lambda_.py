@@ -10,6 +10,7 @@ from ..l2.iam import ServiceRole
 from ..l2.lambda_ import Code, Function
 from ..l2.lambda_triggers import FunctionUrlTrigger, HttpApiRoute, QueueTrigger, ScheduleTrigger
 from ..l2.logs import LogGroup
+from .adoption import import_adopted
 from ..resolve import policies
 from ..resolve.checkov_skips import own_variable_skips
 from ..resolve.data_protection import log_group_policies
@@ -35,7 +36,7 @@ def build_lambda(self: Construct, fn: ResolvedFunction) -> None:
         statements=policies.function_role_statements(fn),
         description=f"What {names.function} may do (team {spec.team})",
         wildcard_reason="; ".join(reasons) or None, tags=tags,
-        permissions_boundary=fn.permissions_boundary)
+        permissions_boundary=fn.permissions_boundary, path=fn.adoption.role_path("role"))
 
     digest = hashlib.sha256(self.collector_config_text.encode()).hexdigest()
     environment = {**fn.environment, CONFIG_DIGEST_VARIABLE: digest}
@@ -43,7 +44,8 @@ def build_lambda(self: Construct, fn: ResolvedFunction) -> None:
     self.function = Function(
         self, "function", name=names.function, role_arn=self.role.role.arn,
         code=Code(s3_bucket=s3.bucket, s3_key=s3.key, s3_version=s3.version) if s3
-        else Code(image_uri=spec.code.image),
+        else Code(image_uri=spec.code.image) if spec.code.image
+        else Code(deployed=spec.code.deployed),
         runtime=spec.language, handler=spec.handler, architecture=spec.architecture,
         memory=spec.memory, timeout=spec.timeout, ephemeral_storage=spec.ephemeral_storage,
         log_group=names.log_group, application_log_level=fn.application_log_level,
@@ -85,11 +87,26 @@ def build_lambda(self: Construct, fn: ResolvedFunction) -> None:
     self.schedules = [
         ScheduleTrigger(self, f"schedule_{i}", name=rule, expression=s.expression,
                         function_name=lambda_fn.function_name, function_arn=lambda_fn.arn,
-                        description=s.description, enabled=s.enabled, tags=tags)
+                        description=s.description, enabled=s.enabled, tags=tags,
+                        target_id=fn.adoption.target_ids.get(i))
         for i, (rule, s) in enumerate(zip(names.schedule_rules, spec.triggers.schedules,
                                           strict=True))
     ]
+    _import_adopted(self, fn)
     _lambda_outputs(self, fn)
+
+
+def _import_adopted(self, fn: ResolvedFunction) -> None:
+    queue, url, route = self.queue_trigger, self.function_url, self.http_route
+    import_adopted(fn.adoption, {
+        "function": self.function.function, "log_group": self.log_group.log_group,
+        "role": self.role.role,
+        "queue": queue and queue.queue, "dead_letter_queue": queue and queue.dead_letter_queue,
+        "event_source_mapping": queue and queue.event_source_mapping,
+        "function_url": url and url.url,
+        "http_integration": route and route.integration, "http_route": route and route.route,
+        **{f"schedule_rule_{i}": s.rule for i, s in enumerate(self.schedules)},
+        **{f"schedule_target_{i}": s.target for i, s in enumerate(self.schedules)}})
 
 
 def _lambda_outputs(self, fn: ResolvedFunction) -> None:

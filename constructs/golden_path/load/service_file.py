@@ -145,6 +145,10 @@ def expand(data: Any, lines: dict[Path, int], file: str, platform: LoadedPlatfor
         problems.append(at(("environments",), environments,
                            f"map each environment the service runs in ({names}) to its "
                            "overrides, e.g. 'production: {cpu: 1024}' or 'sandbox: {}'"))
+    if "adopt" in data:
+        problems.append(at(("adopt",), "...",
+                           "adopt: names the live resources of one environment; move it under "
+                           "environments.<environment>"))
     if problems:
         raise SpecError(problems)
     shared = {k: v for k, v in data.items() if k != "environments"}

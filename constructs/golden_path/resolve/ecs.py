@@ -22,6 +22,7 @@ from ..telemetry.policy import (
     service_version,
     telemetry_policy,
 )
+from .adopt import NONE, Adoption, adopt_service, adopted_queue_names
 from .common import (
     EVENT_RULE_NAME_MAX,
     IAM_ROLE_NAME_MAX,
@@ -70,6 +71,8 @@ class Names:
     router_config_parameter: str
     #: EventBridge rule matching a sidecar that exits while its task keeps running.
     sidecar_exit_rule: str
+    #: The stack's name, ``<service>-<environment>``: golden_path's, adopted or not.
+    stack: str
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,8 @@ class ResolvedService:
     data_protection: DataProtection | None = None
     #: The worker's own queue and its dead-letter queue (scaling.queue.create), else None.
     queue: OwnedQueue | None = None
+    #: What the service takes over in place (``adopt:``; resolve/adopt.py).
+    adoption: Adoption = NONE
 
     def log_group_arn(self, name: str) -> str:
         return f"arn:aws:logs:{self.region}:{self.account}:log-group:{name}"
@@ -161,7 +166,7 @@ class ResolvedService:
 
     @property
     def stack_name(self) -> str:
-        return self.names.service
+        return self.names.stack
 
     @property
     def kind(self) -> str:
@@ -179,6 +184,7 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
     has expired.
     """
     prof = profile_of(spec)  # platform.yaml's profile of the environment
+    spec = _in_adopted_cluster(spec)
     cluster = ARN_PATTERNS["ecs-cluster"].match(spec.network.cluster_arn)
     assert cluster is not None  # validated in spec
     problems: list[Problem] = []
@@ -198,7 +204,7 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
     protection = data_protection(spec, policy, problems)
     collect(problems)
 
-    names = _names(spec)
+    names, adoption = adopt_service(spec, _names(spec), cluster["name"])
     mem = collector_memory(sizes.collector.memory)
     secret_arns = sorted({secret_base(a) for a in spec.secrets.values() if ":secretsmanager:" in a}
                          | {secret_base(spec.telemetry.api_key_secret_arn)}
@@ -243,7 +249,8 @@ def resolve(spec: ServiceSpec, today: date | None = None) -> ResolvedService:
         },
         data_protection=protection,
         queue=queue,
-        **platform_settings(spec, names.service),
+        adoption=adoption,
+        **platform_settings(spec, names.stack),
     )
 
 
@@ -264,7 +271,19 @@ def _names(spec: ServiceSpec) -> Names:
         collector_self_config_parameter=f"{logs}/otel-collector-self-config",
         router_config_parameter=f"{logs}/fluent-bit-config",
         sidecar_exit_rule=shorten(f"{base}-sidecar-exits", EVENT_RULE_NAME_MAX),
+        stack=base,
     )
+
+
+def _in_adopted_cluster(spec: ServiceSpec) -> ServiceSpec:
+    """The spec with ``adopt.cluster`` as its cluster (a service cannot move clusters in
+    place: adopting it adopts its cluster too)."""
+    if spec.adopt is None or spec.adopt.cluster is None:
+        return spec
+    cluster = ARN_PATTERNS["ecs-cluster"].match(spec.network.cluster_arn)
+    arn = f"{spec.network.cluster_arn[: cluster.start('name')]}{spec.adopt.cluster}"
+    return spec.model_copy(update={"network": spec.network.model_copy(
+        update={"cluster_arn": arn})})
 
 
 def _owned_queue(spec: ServiceSpec, region: str, account: str) -> OwnedQueue | None:
@@ -273,6 +292,8 @@ def _owned_queue(spec: ServiceSpec, region: str, account: str) -> OwnedQueue | N
     if spec.kind != "worker" or q is None or not q.create:
         return None
     name, dead_letter = queue_names(f"{spec.name}-{spec.environment}")
+    adopted, adopted_dead_letter = adopted_queue_names(spec)
+    name, dead_letter = adopted or name, adopted_dead_letter or dead_letter
     return OwnedQueue(
         name=name, dead_letter_name=dead_letter, region=region, account=account,
         visibility_timeout=(DEFAULT_VISIBILITY_TIMEOUT if q.visibility_timeout_seconds is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,6 +16,7 @@ from ..telemetry.policy import (
     service_version,
     telemetry_policy,
 )
+from .adopt import NONE, Adoption, adopt_function
 from .common import (  # noqa: F401  (QUEUE_NAME_MAX: re-exported)
     IAM_ROLE_NAME_MAX,
     MANAGED_BY,
@@ -55,6 +57,8 @@ class FunctionNames:
     dead_letter_queue: str | None
     schedule_rules: tuple[str, ...]
     config_key: str
+    #: The stack's name, ``<service>-<environment>``: golden_path's, adopted or not.
+    stack: str
 
 
 @dataclass(frozen=True)
@@ -105,12 +109,14 @@ class ResolvedFunction:
     state: StateBackend | None = None
     #: The data protection policy of the function's log group (resolve/data_protection.py).
     data_protection: DataProtection | None = None
+    #: What the function takes over in place (``adopt:``; resolve/adopt.py).
+    adoption: Adoption = NONE
 
     kind = "lambda"
 
     @property
     def stack_name(self) -> str:
-        return self.names.function
+        return self.names.stack
 
     @property
     def layer_arns(self) -> tuple[str, ...]:
@@ -149,7 +155,7 @@ def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFun
         health_check_path=None, version=_version(spec),
         platform={"cloud.platform": "aws_lambda", "cloud.region": spec.region})
     layers = None
-    if spec.code.s3 is not None:
+    if spec.code.image is None:  # a zip package: s3, or the one deployed (adopted)
         try:
             layers = layers_for(spec.language, language_family(spec.language),
                                 spec.architecture, spec.region)
@@ -160,7 +166,7 @@ def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFun
                                     "(telemetry/lambda_layers.yaml)"))
     if layers is not None:
         problems.extend(_limit_problems(spec, layers))
-    names = _names(spec)
+    names, adoption = adopt_function(spec, _names(spec))
     t = spec.telemetry
     collector = LambdaCollector(endpoint=t.endpoint.rstrip("/"),
                                 api_key_secret_arn=t.api_key_secret_arn,
@@ -193,7 +199,8 @@ def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFun
         tags={"team": spec.team, "service": spec.name, "environment": spec.environment,
               "managed-by": MANAGED_BY},
         data_protection=data_protection(spec, policy, problems),
-        **platform_settings(spec, names.function),
+        adoption=adoption,
+        **platform_settings(spec, names.stack),
     )
     environment = _environment(partial, problems)
     collect(problems)
@@ -203,6 +210,8 @@ def resolve_function(spec: LambdaSpec, today: date | None = None) -> ResolvedFun
 def _version(spec: LambdaSpec) -> str:
     if spec.code.image:
         return service_version(spec.code.image)
+    if spec.code.deployed:  # the adopted package: its CodeSha256, as hex
+        return "sha256-" + base64.b64decode(spec.code.deployed).hex()[:12]
     # The artifact's file name (e.g. price-api-2024.11.7), not S3's opaque version id.
     return spec.code.s3.key.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
@@ -220,6 +229,7 @@ def _names(spec: LambdaSpec) -> FunctionNames:
         schedule_rules=tuple(shorten(f"{function}-schedule-{i}", RULE_NAME_MAX)
                              for i in range(len(spec.triggers.schedules))),
         config_key=f"golden-path/{spec.environment}/{spec.team}/{spec.name}/otel-collector.yaml",
+        stack=function,
     )
 
 

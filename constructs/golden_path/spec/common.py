@@ -57,8 +57,15 @@ ARN_PATTERNS = {
 }
 
 
+#: What ``golden-path discover`` writes where it cannot tell the value (a team, a secret).
+TODO = "TODO"
+
+
 def _name(max_len: int, what: str, example: str = "billing-api"):
     def check(value: str) -> str:
+        if value.startswith(TODO):
+            raise ValueError(f"left for you to fill by golden-path discover (no tag named the "
+                             f"{what}): write it, e.g. '{example}'")
         if len(value) > max_len:
             raise ValueError(
                 f"{what} is {len(value)} characters; use at most {max_len} "
@@ -76,6 +83,9 @@ def _name(max_len: int, what: str, example: str = "billing-api"):
 
 def _arn(*kinds: str):
     def check(value: str) -> str:
+        if value.startswith(TODO):
+            raise ValueError("golden-path discover did not copy this value, which looks like a "
+                             "secret: store it in Secrets Manager (or SSM) and write its ARN here")
         if not any(ARN_PATTERNS[k].match(value) for k in kinds):
             examples = {
                 "ecs-cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/main",

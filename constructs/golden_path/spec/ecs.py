@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from ..errors import MISSING, Problem
+from .adopt import EcsAdopt, ecs_adopt_problems
 from .common import (  # noqa: F401  (re-exported: the spec's public names)
     ARN_PATTERNS,
     ClusterArn,
@@ -222,9 +223,13 @@ class ServiceSpec(ServiceBase):
     user: str | None = Field(
         "1000", pattern=r"^\d+(:\d+)?$", description="uid[:gid] for the app; null keeps the image's USER."
     )
+    adopt: EcsAdopt | None = Field(
+        None, description="A service that already runs: the live resources golden_path takes "
+                          "over in place (imported, not created); per environment "
+                          "(docs/migration.md).")
 
     def problems(self) -> list[Problem]:
-        return check_spec(self) + super().problems()
+        return check_spec(self) + ecs_adopt_problems(self) + super().problems()
 
 
 def check_spec(spec: ServiceSpec) -> list[Problem]:

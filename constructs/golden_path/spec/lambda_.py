@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ..errors import MISSING, Problem
+from .adopt import LambdaAdopt, lambda_adopt_problems
 from .common import Image, SecurityGroupId, ServiceBase, SubnetId, _Model
 
 LanguageRuntime = Literal["nodejs20.x", "nodejs22.x", "python3.12", "python3.13", "java21"]
@@ -43,12 +44,18 @@ class S3Code(_Model):
 
 
 class LambdaCode(_Model):
-    """Where the code is: a zip/jar in S3, or a container image (exactly one)."""
+    """Where the code is: a zip/jar in S3, a container image, or (an adopted function) the
+    package already deployed: exactly one."""
 
     s3: S3Code | None = Field(None, description="A .zip or .jar in S3; needs handler.")
     image: Image | None = Field(
         None, description="A container image, pinned (a tag other than latest, or a digest); its "
                           "CMD is the handler; no layers.")
+    deployed: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9+/]{43}=$",
+        description="An adopted function (adopt.function) keeps the zip package it runs, "
+                    "named by Lambda's CodeSha256 (what `golden-path discover` writes); "
+                    "golden_path deploys no code until code.s3 replaces it. Needs handler.")
 
 
 class HttpApiRoute(_Model):
@@ -174,18 +181,25 @@ class LambdaSpec(ServiceBase):
         description="What invokes the function: HTTP, its own SQS queue, schedules.")
     vpc: LambdaVpc | None = Field(
         None, description="Run the function in a VPC; unset: outside any VPC.")
+    adopt: LambdaAdopt | None = Field(
+        None, description="A function that already runs: the live resources golden_path takes "
+                          "over in place (imported, not created); per environment "
+                          "(docs/migration.md).")
 
     def problems(self) -> list[Problem]:
         problems = super().problems()
         add = problems.append
         code = self.code
-        if (code.s3 is None) == (code.image is None):
-            add(Problem(("code",), MISSING if code.s3 is None else "s3 and image",
-                        "give exactly one of code.s3 (bucket, key, version) or code.image"))
-        if code.s3 is not None:
+        given = [k for k in ("s3", "image", "deployed") if getattr(code, k) is not None]
+        if len(given) != 1:
+            add(Problem(("code",), " and ".join(given) if given else MISSING,
+                        "give exactly one of code.s3 (bucket, key, version) or code.image "
+                        "(or, for an adopted function, code.deployed); an environment that "
+                        "changes the kind sets the shared one to null, e.g. `s3: null`"))
+        if code.image is None:
             pattern, example = HANDLER_FORMATS[language_family(self.language)]
             if self.handler is None:
-                add(Problem(("handler",), MISSING, f"code in S3 needs a handler: {example}"))
+                add(Problem(("handler",), MISSING, f"a zip package needs a handler: {example}"))
             elif not pattern.match(self.handler):
                 add(Problem(("handler",), self.handler,
                             f"not a {self.language} handler; expected {example}"))
@@ -193,6 +207,7 @@ class LambdaSpec(ServiceBase):
             add(Problem(("handler",), self.handler,
                         "an image function takes its handler from the image (CMD); remove it"))
         problems.extend(self._layer_problems())
+        problems.extend(lambda_adopt_problems(self))
         http = self.triggers.http
         if http is not None:
             if (http.api is None) == (http.function_url is None):
