@@ -16,7 +16,6 @@ from ..cdk import (
 )
 from ..resolve.checkov_skips import skip
 
-
 #: The ``filename`` of an adopted function that keeps its deployed package. Terraform
 #: needs one code source in the configuration; this one is never read, because the
 #: function exists (it is imported) and code changes are ignored until code.s3 is set.

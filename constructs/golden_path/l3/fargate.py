@@ -11,7 +11,6 @@ from ..l2.iam import ServiceRole
 from ..l2.load_balancing import LoadBalancerTarget
 from ..l2.logs import LogGroup
 from ..l2.network import TaskSecurityGroup
-from .adoption import import_adopted
 from ..l2.queues import ManagedQueue
 from ..resolve import containers, policies
 from ..resolve.data_protection import log_group_policies
@@ -22,6 +21,7 @@ from ..telemetry.render import (
     render_router_config,
     render_self_metrics_config,
 )
+from .adoption import import_adopted
 
 
 def build_fargate(self: Construct, svc: ResolvedService) -> None:

@@ -10,12 +10,12 @@ from ..l2.iam import ServiceRole
 from ..l2.lambda_ import Code, Function
 from ..l2.lambda_triggers import FunctionUrlTrigger, HttpApiRoute, QueueTrigger, ScheduleTrigger
 from ..l2.logs import LogGroup
-from .adoption import import_adopted
 from ..resolve import policies
 from ..resolve.checkov_skips import own_variable_skips
 from ..resolve.data_protection import log_group_policies
 from ..resolve.lambda_ import CONFIG_DIGEST_VARIABLE, ResolvedFunction
 from ..telemetry.render import render_collector_config
+from .adoption import import_adopted
 
 
 def build_lambda(self: Construct, fn: ResolvedFunction) -> None:
