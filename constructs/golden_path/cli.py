@@ -26,7 +26,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .validate import validate
 
-    return validate(args.paths, _teams(args), _platform(args), progress=_progress())
+    return validate(args.paths, _teams(args), _platform(args), progress=_progress(),
+                    live=_live(args))
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -76,6 +77,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
     teams = _teams(args)  # all checked first, within the fleet around the paths
     services = load_fleet(args.paths, teams, _platform(args), progress=_progress()).services
+    if args.check_live:
+        _live(args)(services)
     _warn(services)
     stats = SynthStats()
     stacks = synth(services, args.out, teams, cache=not args.no_cache, jobs=args.jobs, stats=stats)
@@ -147,57 +150,9 @@ def _cmd_gate(args: argparse.Namespace) -> int:
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from .review.command import run_review
 
-    from .review.checkov_scan import checkov_binary, review_scan, skips_added
-    from .review.findings import ALL_RULES, findings
-    from .review.identity import provider_of
-    from .review.plan import summarise_plan
-    from .review.report import build, to_json, to_markdown
-    from .review.synth_diff import diff_synth, load_docs, resources_of
-
-    fail_on = [r for r in (args.fail_on or "").split(",") if r]
-    unknown = [r for r in fail_on if r not in ALL_RULES]
-    if unknown:
-        from .errors import Problem, SpecError
-
-        raise SpecError(Problem(("--fail-on",), ",".join(unknown),
-                                f"unknown rule; rules: {', '.join(ALL_RULES)}"))
-    diffs, found = [], []
-    base_docs = load_docs(args.base) if args.base else {}
-    head_docs = load_docs(args.head) if args.head else {}  # each document parsed once
-    if args.head:
-        providers = {n: provider_of(d) for n, d in {**base_docs, **head_docs}.items()}
-        diffs = diff_synth({n: resources_of(d) for n, d in base_docs.items()},
-                           {n: resources_of(d) for n, d in head_docs.items()}, providers)
-        found = findings(diffs)
-    plans = []
-    for path in args.plan or []:
-        summary, plan_found = summarise_plan(path)
-        plans.append(summary)
-        found += plan_found
-    checkov = None
-    if args.checkov and args.head:
-        binary = checkov_binary()
-        if binary is None:
-            print("golden-path: checkov is not installed (make setup installs it into .tools)",
-                  file=sys.stderr)
-            return 2
-        checkov = review_scan(args.head, args.base, binary)  # base only if head fails a check
-    changed = None
-    if args.head and args.base and Path(args.base).exists():
-        from .fleet.changed import changed_stacks
-
-        changed = changed_stacks(args.base, args.head)
-    skips = (skips_added(args.base, args.head, base_docs=base_docs, head_docs=head_docs)
-             if args.head else [])
-    cost = _review_cost(args, diffs, found) if args.head else None
-    review = build(diffs, plans, found, None, fail_on, changed, skips, cost=cost, checkov=checkov)
-    if args.json_out:
-        Path(args.json_out).write_text(to_json(review) + "\n")
-    print(to_json(review) if args.format == "json" else to_markdown(review, json_out=args.json_out),
-          end="")
-    return 1 if review.fired else 0
+    return run_review(args)
 
 
 def _cmd_drift(args: argparse.Namespace) -> int:
@@ -210,20 +165,6 @@ def _cmd_drift(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     print(to_json(stacks) if args.format == "json" else to_markdown(stacks), end="")
     return 1 if any(s.resources for s in stacks) else 0
-
-
-def _review_cost(args: argparse.Namespace, diffs, found) -> list:
-    """The telemetry volume and cost lines of a review (``--services``: the head's files)."""
-    from .telemetry.cost.review import TELEMETRY_RULES, cost_changes
-
-    if not any(f.rule in TELEMETRY_RULES for f in found):
-        return []
-    services = None
-    if args.services:
-        from .fleet import load_all
-
-        services = {s.stack_name: s for s in load_all(args.services)}
-    return cost_changes(diffs, found, services)
 
 
 def _warn(services) -> None:
@@ -242,6 +183,29 @@ def _teams(args: argparse.Namespace, paths=None):
     return find_teams(paths or args.paths)
 
 
+def _live(args: argparse.Namespace):
+    """``--check-live``: a check of resolved services against the account (else None)."""
+    if not getattr(args, "check_live", False):
+        return None
+
+    def check(services) -> None:
+        from .fleet.live import caller_account, check_live, client_factory
+
+        if not services:
+            return
+        make = client_factory(args.profile, args.endpoint_url)
+        account = caller_account(make, services[0].region)
+        problems, skipped = check_live(services, account, make)
+        others = f"; {skipped} stacks of other accounts not checked" if skipped else ""
+        print(f"live: {len(services) - skipped} stacks checked in account {account}, "
+              f"{len(problems)} names already exist and are not adopted{others}",
+              file=sys.stderr)
+        if problems:
+            raise SpecError(problems)
+
+    return check
+
+
 def _platform(args: argparse.Namespace):
     from .load.platform import load_platform
 
@@ -255,14 +219,21 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--platform", action="store_true", help="the schema of platform.yaml")
     s.set_defaults(func=_cmd_schema)
 
-    def fleet_options(cmd: argparse.ArgumentParser) -> None:
+    def fleet_options(cmd: argparse.ArgumentParser, live: bool = False) -> None:
         cmd.add_argument("--teams", help="team registry (default: teams.yaml in or above the paths)")
         cmd.add_argument("--platform", metavar="FILE",
                          help="platform.yaml (default: the one in or above the paths)")
+        if live:
+            cmd.add_argument("--check-live", action="store_true",
+                             help="ask the account (the caller's credentials) which names the "
+                                  "stacks would create already exist and are not adopted")
+            cmd.add_argument("--profile", help="--check-live: the AWS profile to use")
+            cmd.add_argument("--endpoint-url", help="--check-live: one endpoint for every AWS "
+                                                    "service (tests: the local emulator)")
 
     v = sub.add_parser("validate", help="check service files (and directories of them) as a fleet")
     v.add_argument("paths", nargs="+")
-    fleet_options(v)
+    fleet_options(v, live=True)
     v.set_defaults(func=_cmd_validate)
     y = sub.add_parser("synth", help="synthesize service files into Terraform JSON")
     y.add_argument("paths", nargs="+")
@@ -271,7 +242,7 @@ def parser() -> argparse.ArgumentParser:
                    help="construct every stack (default: unchanged stacks come from the synth cache)")
     y.add_argument("--jobs", "-j", type=int, default=None,
                    help="processes that construct stacks (default: the number of cores)")
-    fleet_options(y)
+    fleet_options(y, live=True)
     y.set_defaults(func=_cmd_synth)
     e = sub.add_parser("explain", help="the effective spec of one service in one environment, "
                                        "with the origin of every value")

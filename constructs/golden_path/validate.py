@@ -13,15 +13,19 @@ from collections.abc import Callable, Sequence
 
 
 def validate(paths: Sequence[str], teams=None, platform=None,
-             progress: Callable[[int, int, str], None] | None = None) -> int:
+             progress: Callable[[int, int, str], None] | None = None,
+             live: Callable[[list], None] | None = None) -> int:
     """Print one line per stack of the named files and the fleet's summary; 0 when fine
-    (bad input raises SpecError, exit 2)."""
+    (bad input raises SpecError, exit 2). ``live``: ``--check-live``, run on the named
+    files' stacks (fleet/live.py)."""
     from .alerts.resolve import resolve_alarms
     from .fleet.graph import build_graph
     from .fleet.loader import load_fleet
     from .fleet.state import local_state_warnings
 
     fleet = load_fleet(paths, teams, platform, progress=progress)
+    if live is not None:
+        live(fleet.services)
     for service in fleet.services:
         alarms = resolve_alarms(service, teams)
         pages = sum(a.pages for a in alarms)

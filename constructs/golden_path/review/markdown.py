@@ -212,12 +212,35 @@ def _names_line(title: str, names: list[str], budget: int, hint: str, sep: str) 
 
 
 def _plans(review: ReviewModel, budget: int, hint: str) -> list[str]:
-    rows = [f"| `{p.name}` | {p.create} | {p.update} | {p.delete} | {p.replace} |"
-            for p in review.plans]
+    rows = [f"| `{p.name}` | {len(p.imports)} | {p.create} | {p.update} | {p.delete} | "
+            f"{p.replace} |" for p in review.plans]
     rows += [f"- replace `{r['address']}` ({r['action_reason']}): {cell(r['replace_paths'])}"
              for p in review.plans for r in p.replacements]
-    head = ["| plan | create | update | delete | replace |", "| --- | --- | --- | --- | --- |"]
-    return head + take(rows, budget - 120, lambda n: f"| … and {n} more ({hint}) | | | | |")
+    head = ["| plan | import | create | update | delete | replace |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    return head + take(rows, budget - 120, lambda n: f"| … and {n} more ({hint}) | | | | | |")
+
+
+def _imports(review: ReviewModel, budget: int, hint: str) -> list[str]:
+    """Resources taken over in place (adopt:): counts by type, then each stack's imports."""
+    if not review.imports:
+        return []
+    by_stack: dict[str, list] = {}
+    kinds: dict[str, int] = {}
+    for i in review.imports:
+        by_stack.setdefault(i.stack, []).append(i)
+        rtype = i.address.split(".", 1)[0]
+        kinds[rtype] = kinds.get(rtype, 0) + 1
+    n = len(review.imports)
+    out = [f"### Imports: {n} live resource{'s' if n != 1 else ''} taken over in place "
+           f"({len(by_stack)} stack{'s' if len(by_stack) != 1 else ''}; docs/migration.md)", "",
+           _counts("By type", dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))), ""]
+    blocks = [f"<details><summary><code>{stack}</code> ({len(items)})</summary>\n\n"
+              + "\n".join(f"- `{i.address}` ← `{i.id}`"
+                          + ("" if i.action == "import" else f" ({i.action})") for i in items)
+              + "\n\n</details>" for stack, items in by_stack.items()]
+    return out + take(blocks, budget - len("\n".join(out)),
+                      lambda k: f"… and {k} more stack(s) with imports ({hint})")
 
 
 # --------------------------------------------------------------------------- changes
@@ -332,6 +355,8 @@ def render(review: ReviewModel, limit: int = COMMENT_LIMIT, json_out: str | None
         out += ["", _names_line("Removed stacks, destroyed only by the explicit destroy step "
                                 "(docs/ci.md: Removing a service): ", review.removed_stacks,
                                 int(room * ORDER_SHARE) // 2, hint, ", ")]
+    if review.imports:
+        out += [""] + _imports(review, int(room * PLAN_SHARE), hint)
     if review.plans:
         out += [""] + _plans(review, int(room * PLAN_SHARE), hint)
     order = []

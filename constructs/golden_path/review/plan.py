@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import Finding
+from .imports import plan_imports
 from .synth_diff import STATEFUL
 
 
@@ -19,12 +20,16 @@ class PlanSummary:
     replace: int = 0
     replacements: list[dict] = field(default_factory=list)
     deletions: list[str] = field(default_factory=list)
+    #: Resources the plan imports (adopt:), each {address, id, action}.
+    imports: list[dict] = field(default_factory=list)
 
 
 def summarise_plan(path: str | Path) -> tuple[PlanSummary, list[Finding]]:
     doc = json.loads(Path(path).read_text())
     name = Path(path).stem
     summary, found = PlanSummary(name), []
+    summary.imports = [{"address": i.address, "id": i.id, "action": i.action}
+                       for i in plan_imports(name, doc)]
     for rc in doc.get("resource_changes", []):
         actions = rc["change"]["actions"]
         address, rtype = rc["address"], rc["type"]
@@ -37,7 +42,7 @@ def summarise_plan(path: str | Path) -> tuple[PlanSummary, list[Finding]]:
             })
             found.append(Finding("destroy", name, address,
                                  f"replaced ({rc.get('action_reason', 'replace')})"))
-        elif actions == ["create"]:
+        elif actions == ["create"] and not rc["change"].get("importing"):
             summary.create += 1
         elif actions == ["update"]:
             summary.update += 1

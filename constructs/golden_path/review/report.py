@@ -11,6 +11,7 @@ from ..fleet.changed import ChangedStacks
 from .findings import Finding
 from .group import counts, group_changes, group_findings, identity_of, where
 from .identity import environment_order
+from .imports import Import
 from .plan import PlanSummary
 from .synth_diff import StackDiff
 
@@ -101,6 +102,18 @@ class PlanModel(BaseModel):
     replace: int
     replacements: list[dict[str, Any]]
     deletions: list[str]
+    #: what the plan imports (adopt:): {address, id, action}
+    imports: list[dict[str, str]] = []
+
+
+class ImportModel(BaseModel):
+    """A live resource a stack takes over in place (a Terraform import block, ``adopt:``)."""
+
+    stack: str
+    address: str
+    id: str
+    #: import (from the synth), or from a plan: import, import and update, import and replace
+    action: str = "import"
 
 
 class CostLineModel(BaseModel):
@@ -157,6 +170,8 @@ class ReviewModel(BaseModel):
     summary: SummaryModel = SummaryModel()
     #: Present when the review ran checkov (``--checkov``).
     checkov: CheckovModel | None = None
+    #: The resources taken over in place (the import blocks head adds, and what plans import).
+    imports: list[ImportModel] = []
 
 
 def checkov_model(run: CheckovRun) -> CheckovModel:
@@ -171,7 +186,7 @@ def build(diffs: list[StackDiff], plans: list[PlanSummary], found: list[Finding]
           checkov_new: set[tuple[str, str, str]] | None, fail_on: list[str],
           changed: ChangedStacks | None = None,
           skips: list[tuple[str, str, str, str]] = (), cost: list | None = None,
-          checkov: CheckovRun | None = None) -> ReviewModel:
+          checkov: CheckovRun | None = None, imports: list[Import] = ()) -> ReviewModel:
     """The review; ``checkov``: the scan of ``--checkov`` (its new failures are
     ``checkov_new`` when that is not given)."""
     if checkov is not None and checkov_new is None:
@@ -231,7 +246,16 @@ def build(diffs: list[StackDiff], plans: list[PlanSummary], found: list[Finding]
             where=where_(g.stacks)) for g in group_findings(every, identities)],
         summary=summary,
         checkov=checkov_model(checkov) if checkov is not None else None,
+        imports=[ImportModel(**asdict(i)) for i in _imports(imports, plans)],
     )
+
+
+def _imports(synthesized: list[Import], plans: list[PlanSummary]) -> list[Import]:
+    """The synth's import blocks, with the plan's action where a plan of the stack says it."""
+    planned = {(p.name, i["address"]): Import(p.name, i["address"], i["id"], i["action"])
+               for p in plans for i in p.imports}
+    merged = {(i.stack, i.address): i for i in synthesized}
+    return sorted({**merged, **planned}.values(), key=lambda i: (i.stack, i.address))
 
 
 def to_json(review: ReviewModel) -> str:
