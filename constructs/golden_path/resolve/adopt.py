@@ -21,7 +21,7 @@ from ..spec.adopt import queue_parts, role_parts
 
 #: Parts whose adopt: entry only carries an import id, never a name golden_path keeps:
 #: once the import has applied, the entry can be removed without changing the plan.
-IMPORT_ONLY = ("event_source_mapping", "function_url", "http_route")
+IMPORT_ONLY = ("event_source_mapping", "function_url", "http_route", "listener_rule")
 
 
 @dataclass(frozen=True)
