@@ -55,4 +55,6 @@ def describe(service) -> str:
                 f"{service.sizes.app.cpu} / {service.sizes.app.memory} MiB), "
                 f"{service.scaling.min}..{service.scaling.max} tasks")
     what += f", traces {t.sampling_percent:g} %, logs >= {t.log_level}"
+    adopted = len(service.adoption.imports)
+    what += f", adopts {adopted} live resource{'s' if adopted != 1 else ''}" if adopted else ""
     return what + (f", INCIDENT {t.incident}" if t.incident else "")

@@ -174,3 +174,23 @@ def test_adopt_in_the_shared_part_of_a_fleet_file_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "adopt: names the live resources of one environment; move it under " \
            "environments.<environment>" in err
+
+
+def test_one_live_function_adopted_by_two_services_is_a_fleet_problem(tmp_path, capsys):
+    import shutil
+
+    from conftest import EXAMPLES
+    from golden_path.cli import main
+
+    fleet = tmp_path / "fleet"
+    shutil.copytree(EXAMPLES, fleet, ignore=shutil.ignore_patterns("python-app", "ci"))
+    for name in ("price-api", "invoice-consumer"):
+        path = fleet / "services" / f"{name}.yaml"
+        text = path.read_text().replace("\n  sandbox:\n", "\n  sandbox:\n    adopt: "
+                                        "{function: legacy-prices}\n", 1)
+        assert "legacy-prices" in text
+        path.write_text(text)
+    assert main(["validate", str(fleet / "services")]) == 2
+    err = capsys.readouterr().err
+    assert "adopts legacy-prices too; a live resource belongs to one service" in err
+    assert err.count("adopts legacy-prices too") == 1

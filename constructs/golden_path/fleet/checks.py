@@ -4,6 +4,7 @@
 - listener rules (``listeners.py``): two rules with one priority on one listener (the
   apply fails), or host and path conditions that match the same requests;
 - one SQS queue consumed by two services (each message reaches one at random);
+- one live resource adopted by two services (``adopt:``; each apply would undo the other);
 - ``calls:`` naming no service of the fleet, and call loops (``graph.py``), unless every
   edge on the loop has a ``loop_reason``.
 
@@ -36,6 +37,7 @@ def fleet_problems(services: list[Resolved], *, failed: Collection[str] = (),
     problems = duplicate_stacks(services)
     unique = list({s.stack_name: s for s in reversed(services)}.values())[::-1]
     return [*problems, *listener_rules(unique, recency), *shared_queues(unique),
+            *adopted_twice(unique),
             *call_loops(unique, failed=failed, recency=recency), *duplicate_state(unique)]
 
 
@@ -112,6 +114,24 @@ def shared_queues(services: list[Resolved]) -> list[Problem]:
                             f"{who} consumes this queue too{envs}; each message reaches only "
                             "one of them: give each service its own queue (fan out with SNS if "
                             "both need every message)"))
+    return problems
+
+
+def adopted_twice(services: list[Resolved]) -> list[Problem]:
+    """A live resource (same account, region, kind and import id) adopted by two services."""
+    owner: dict[tuple, Resolved] = {}
+    problems = []
+    for s in services:
+        for part, import_id in s.adoption.imports.items():
+            kind = part.rstrip("_0123456789").removeprefix("dead_letter_")
+            key = (s.account, s.region, kind, import_id)
+            first = owner.setdefault(key, s)
+            if first is not s:
+                file, line = where(first, ("adopt",))
+                at = f" ({file}:{line})" if file else ""
+                problems.append(_at(s, ("adopt",), import_id,
+                                    f"{first.stack_name}{at} adopts {import_id} too; a live "
+                                    "resource belongs to one service: remove it from one"))
     return problems
 
 
