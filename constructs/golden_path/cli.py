@@ -1,4 +1,4 @@
-"""The ``golden-path`` command: validate, synth, explain, graph, new, schema, review, cost."""
+"""The ``golden-path`` command: validate, synth, explain, graph, new, schema, review, cost, discover."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from .discover.command import register as register_discover
 from .errors import Problem, SpecError
 
 EXIT_BAD_INPUT = 2
@@ -337,6 +338,7 @@ def parser() -> argparse.ArgumentParser:
                         "stack, named <stack>.json or <stack>.plan.json (or a folder of them)")
     d.add_argument("--format", choices=["markdown", "json"], default="markdown")
     d.set_defaults(func=_cmd_drift)
+    register_discover(sub)  # its arguments and command live in discover/command.py
     return p
 
 

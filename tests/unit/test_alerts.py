@@ -254,7 +254,7 @@ TEAM_ALARM = {"name": "x-rate", "description": "demo alarm", "severity": "warnin
     ({"severity": "sev1"}, "alerts.alarms[0].severity",
      "Input should be 'critical', 'warning' or 'info'"),
     ({"runbook": "http://wiki/x"}, "alerts.alarms[0].runbook",
-     "does not match the pattern ^https://\\S+$"),
+     "expected an https URL, e.g. 'https://runbooks.example.com/billing'"),
 ])
 def test_bad_team_alarm(web, alarm, field, hint):
     web["alerts"] = {"alarms": [{**TEAM_ALARM, **alarm}]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from ..errors import MISSING, Problem
 from ..spec.base import _Model
@@ -19,7 +19,19 @@ Comparison = Literal[
 MissingData = Literal["missing", "ignore", "breaching", "notBreaching"]
 Statistic = Annotated[str, Field(pattern=r"^(Average|Sum|Minimum|Maximum|SampleCount|"
                                          r"p\d{1,2}(\.\d+)?|tm\d{1,2})$")]
-HttpsUrl = Annotated[str, Field(pattern=r"^https://\S+$")]
+
+
+def _https_url(value: str) -> str:
+    if value.startswith("TODO"):
+        raise ValueError("left for you to fill by golden-path discover (no runbook tag or "
+                         "--runbook): write the runbook's https URL")
+    if not re.match(r"^https://\S+$", value):
+        raise ValueError("expected an https URL, e.g. 'https://runbooks.example.com/billing'")
+    return value
+
+
+HttpsUrl = Annotated[str, AfterValidator(_https_url),
+                     WithJsonSchema({"type": "string", "pattern": r"^https://\S+$"})]
 MetricId = Annotated[str, Field(pattern=r"^[a-z][A-Za-z0-9_]{0,254}$")]
 #: Identifiers in a metric-math expression: lowercase ids; functions are UPPERCASE.
 _EXPRESSION_IDS = re.compile(r"(?<![A-Za-z0-9_])[a-z][A-Za-z0-9_]*")

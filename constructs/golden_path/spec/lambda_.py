@@ -196,7 +196,7 @@ class LambdaSpec(ServiceBase):
                         "give exactly one of code.s3 (bucket, key, version) or code.image "
                         "(or, for an adopted function, code.deployed); an environment that "
                         "changes the kind sets the shared one to null, e.g. `s3: null`"))
-        if code.image is None:
+        if code.s3 is not None or code.deployed is not None:  # a zip package
             pattern, example = HANDLER_FORMATS[language_family(self.language)]
             if self.handler is None:
                 add(Problem(("handler",), MISSING, f"a zip package needs a handler: {example}"))
