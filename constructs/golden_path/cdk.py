@@ -95,6 +95,8 @@ _PROVIDER_NAMES: dict[str, tuple[str, ...]] = {
         "AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification",
     ),
     "appautoscaling_target": ("AppautoscalingTarget",),
+    "cloudwatch_composite_alarm": ("CloudwatchCompositeAlarm",
+                                   "CloudwatchCompositeAlarmActionsSuppressor"),
     "cloudwatch_dashboard": ("CloudwatchDashboard",),
     "cloudwatch_event_rule": ("CloudwatchEventRule",),
     "cloudwatch_event_target": ("CloudwatchEventTarget",),

@@ -18,7 +18,7 @@ CASES = [
      "required field is missing; add it"),
     ("unknown top-level key", set_field("replicas", 3), "replicas", 3,
      "unknown field 'replicas'; allowed here: name, team, environment, variables, secrets, iam, calls, "
-     "telemetry, alerts, traffic, cross_account, cross_region, runtime, kind, image, cpu, memory, "
+     "telemetry, alerts, slo, traffic, cross_account, cross_region, runtime, kind, image, cpu, memory, "
      "architecture, port, health_check_path, command, language, scaling, sidecars, network, "
      "load_balancer, ecs_exec, read_only_root_filesystem, user, adopt"),
     ("misspelt nested key", set_field("scaling.maximum", 4), "scaling.maximum", 4,

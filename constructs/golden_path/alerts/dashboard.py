@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .burn import DAY, HOUR, WINDOWS
 from .defaults import Metric
 from .resolve import ResolvedAlarm
 
@@ -25,7 +26,7 @@ def dashboard_body(title: str, region: str, account: str,
         "properties": {"title": "Alarms", "alarms": [
             f"arn:aws:cloudwatch:{region}:{account}:alarm:{a.name}" for a in alarms]},
     }]
-    for i, alarm in enumerate(alarms):
+    for i, alarm in enumerate(a for a in alarms if a.source != "slo"):
         d = alarm.definition
         if d.expression:
             metrics = [_metric_line(m, k, False) for k, m in d.metrics.items()]
@@ -40,4 +41,38 @@ def dashboard_body(title: str, region: str, account: str,
                 if not d.comparison.endswith("UpperThreshold") else {},
             },
         })
+    y = 6 + -(-(len(widgets) - 2) // 3) * 6  # below the alarms' rows
+    objectives = [a.definition.objective for a in alarms
+                  if a.is_composite and a.definition.severity == "page"]
+    for j, o in enumerate(objectives):
+        widgets += slo_widgets(o, region, y + j * 6)
     return {"widgets": widgets}
+
+
+def slo_widgets(o, region: str, y: int) -> list[dict]:
+    """An objective: the error budget left over its window, and the SLI and burn rate per
+    hour (the page thresholds drawn on it)."""
+    window = o.window_days * DAY
+    metrics, bad = o.at(window)
+    left = [_metric_line(m, k, False) for k, m in metrics.items()]
+    left.append([{"expression": f"100 * (1 - ({bad}) / {o.budget:g})", "id": "left",
+                  "label": f"budget left over {o.window_days} days (%)"}])
+    hourly, bad_hour = o.at(HOUR)
+    rate = [_metric_line(m, k, False) for k, m in hourly.items()]
+    rate += [[{"expression": f"100 * (1 - ({bad_hour}))", "id": "sli",
+               "label": f"SLI per hour (%; objective {o.objective:g})", "yAxis": "right"}],
+             [{"expression": f"({bad_hour}) / {o.budget:g}", "id": "burn",
+               "label": "burn rate (1 h)"}]]
+    page = [{"label": f"page: {w.burn(o.window_days):g}x over {w.label}",
+             "value": w.burn(o.window_days)} for w in WINDOWS if w.severity == "page"]
+    title = f"{o.name} SLO {o.objective:g} % over {o.window_days} days ({o.sli})"
+    return [
+        {"type": "metric", "x": 0, "y": y, "width": 8, "height": 6,
+         "properties": {"title": f"{o.name}: error budget left", "region": region,
+                        "view": "singleValue", "metrics": left, "period": window,
+                        "stat": "Sum", "start": f"-P{o.window_days}D", "end": "P0D"}},
+        {"type": "metric", "x": 8, "y": y, "width": 16, "height": 6,
+         "properties": {"title": title, "region": region, "view": "timeSeries",
+                        "metrics": rate, "period": HOUR,
+                        "annotations": {"horizontal": page}}},
+    ]

@@ -11,8 +11,18 @@ from dataclasses import dataclass, replace
 
 from ..errors import Problem, SpecError, collect
 from ..spec.environments import described
+from .burn import SEVERITIES
 from .defaults import AlarmDef, Metric, band_expression, fargate_defaults, is_band, lambda_defaults
 from .registry import TeamRegistry, notify_topic_name, page_topic_name
+from .slo import (
+    COVERED,
+    ROUTE_SEVERITY,
+    CompositeDef,
+    alarm_rule,
+    composites,
+    objectives,
+    window_alarms,
+)
 
 #: profile -> severity -> routes: the environment's profile (platform.yaml's ``profile:``,
 #: else its name) decides. Sandbox notifies only when the service asks.
@@ -35,11 +45,18 @@ def routes(profile: str, severity: str, notify_in_sandbox: bool = False) -> tupl
 class ResolvedAlarm:
     name: str
     signal: str
-    source: str  # "default" or "team"
-    definition: AlarmDef
+    source: str  # "default", "team" or "slo"
+    definition: AlarmDef | CompositeDef  # a metric alarm, or an SLO's composite alarm
     actions: tuple[str, ...]  # topic ARNs, for alarm and OK
     runbook: str | None
     tags: dict[str, str]
+    #: A composite alarm's rule, and the composite whose ALARM suppresses its actions.
+    rule: str | None = None
+    suppressor: str | None = None
+
+    @property
+    def is_composite(self) -> bool:
+        return self.rule is not None
 
     @property
     def pages(self) -> bool:
@@ -63,10 +80,15 @@ def resolve_alarms(service, registry: TeamRegistry | None) -> list[ResolvedAlarm
                                     f"no default alarm '{signal}' for this service; defaults: "
                                     f"{', '.join(by_signal)}"))
     definitions: list[tuple[AlarmDef, str, str | None]] = []
+    objs, slo_problems = objectives(service)
+    problems += slo_problems
+    turned_down = _covered(service, objs)
     for d in defaults:
         o = alerts.overrides.get(d.signal)
         if o and o.disabled:
             continue
+        if d.signal in turned_down:
+            d = replace(d, severity="warning")
         if o and o.threshold is not None and is_band(d):
             d = replace(d, expression=band_expression(d, o.threshold))  # the band's width
         elif o and o.threshold is not None:
@@ -90,9 +112,17 @@ def resolve_alarms(service, registry: TeamRegistry | None) -> list[ResolvedAlarm
     env, region, account = spec.environment, service.region, service.account
     topics = {"notify": notify_topic_name(spec.team, env, registry),
               "page": page_topic_name(spec.team, env)}
+    alerting = any(routes(service.profile.name, ROUTE_SEVERITY[s], alerts.notify_in_sandbox)
+                   for s in SEVERITIES)
+    slo_composites = []
+    if alerting:  # where no SLO alert would reach anyone, none is made (sandbox)
+        for o in objs:
+            definitions += [(d, "slo", alerts.runbook) for d in window_alarms(o)]
+            slo_composites += composites(o)
     resolved, pagers = [], []
     for d, source, runbook in definitions:
-        route = routes(service.profile.name, d.severity, alerts.notify_in_sandbox)
+        route = () if source == "slo" else routes(service.profile.name, d.severity,
+                                                  alerts.notify_in_sandbox)
         if "page" in route:
             if not runbook:
                 where = (("alerts", "runbook") if source == "default" else
@@ -110,6 +140,31 @@ def resolve_alarms(service, registry: TeamRegistry | None) -> list[ResolvedAlarm
             tags={"team": spec.team, "service": spec.name, "environment": env,
                   "severity": d.severity, "managed-by": "golden-path"},
         ))
+    base = f"{env}-{spec.team}-{spec.name}-"
+    page_names = {}
+    for c in slo_composites:
+        route = routes(service.profile.name, ROUTE_SEVERITY[c.severity], alerts.notify_in_sandbox)
+        if "page" in route and registry is not None and team.pagerduty is None:
+            route = ("notify",)  # a team without a pager: its fast burns notify (docs/slo.md)
+        if "page" in route:
+            if not alerts.runbook:
+                problems.append(Problem(("alerts", "runbook"), None,
+                                        f"the {c.objective.name} SLO's fast-burn alert pages in "
+                                        f"{described(env, service.profile)} and needs a runbook "
+                                        "URL (alerts.runbook)"))
+            pagers.append(c.signal)
+        name = (base + c.signal)[:255]
+        if c.severity == "page":
+            page_names[c.objective.name] = name
+        resolved.append(ResolvedAlarm(
+            name=name, signal=c.signal, source="slo", definition=c,
+            actions=tuple(f"arn:aws:sns:{region}:{account}:{topics[r]}" for r in route),
+            runbook=alerts.runbook,
+            tags={"team": spec.team, "service": spec.name, "environment": env,
+                  "severity": ROUTE_SEVERITY[c.severity], "managed-by": "golden-path",
+                  "slo-objective": f"{c.objective.objective:g}"},
+            rule=alarm_rule(c.pairs, lambda signal: (base + signal)[:255]),
+            suppressor=page_names.get(c.objective.name) if c.severity != "page" else None))
     if pagers and registry is not None and team.pagerduty is None:
         problems.append(Problem(("team",), spec.team,
                                 f"alarms {', '.join(pagers)} page in "
@@ -117,6 +172,14 @@ def resolve_alarms(service, registry: TeamRegistry | None) -> list[ResolvedAlarm
                                 f"{spec.team} has no pagerduty route in teams.yaml"))
     collect(problems)
     return resolved
+
+
+def _covered(service, objs) -> set[str]:
+    """The default alarms ``slo.golden_signals: notify`` turns down to notify."""
+    slo = service.spec.slo
+    if slo is None or slo.golden_signals != "notify":
+        return set()
+    return {COVERED[(service.kind, o.name)] for o in objs if (service.kind, o.name) in COVERED}
 
 
 def _metric(m) -> Metric:

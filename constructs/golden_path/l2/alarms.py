@@ -6,6 +6,8 @@ import json
 
 from ..alerts.defaults import AlarmDef, Metric
 from ..cdk import (
+    CloudwatchCompositeAlarm,
+    CloudwatchCompositeAlarmActionsSuppressor,
     CloudwatchDashboard,
     CloudwatchMetricAlarm,
     CloudwatchMetricAlarmMetricQuery,
@@ -58,6 +60,29 @@ class Alarm(Construct):
             self, "alarm", metric_query=queries,
             **({"threshold_metric_id": "band"} if band else {"threshold": d.threshold}),
             **common)
+
+
+class CompositeAlarm(Construct):
+    """A composite alarm over other alarms (``rule``); alarm and OK actions go to the same
+    topics. ``suppressor``: a composite whose ALARM suppresses this one's actions (a
+    lower-severity alert while a higher one fires), for ``suppressor_wait`` seconds after
+    this one fires and ``suppressor_extension`` seconds after the suppressor clears."""
+
+    def __init__(self, scope: Construct, id: str, *, name: str, rule: str, actions: list[str],
+                 description: str, suppressor: str | None = None, suppressor_wait: int = 60,
+                 suppressor_extension: int = 3600, tags: dict[str, str] | None = None,
+                 depends_on: list | None = None):
+        super().__init__(scope, id)
+        if len(rule) > 10240:
+            raise ValueError(f"composite alarm {name}: its rule is {len(rule)} characters; "
+                             "CloudWatch allows 10240")
+        self.alarm = CloudwatchCompositeAlarm(
+            self, "alarm", alarm_name=name, alarm_rule=rule, alarm_description=description[:1024],
+            alarm_actions=list(actions), ok_actions=list(actions),
+            actions_suppressor=CloudwatchCompositeAlarmActionsSuppressor(
+                alarm=suppressor, wait_period=suppressor_wait,
+                extension_period=suppressor_extension) if suppressor else None,
+            tags=tags, depends_on=depends_on)
 
 
 class Dashboard(Construct):
