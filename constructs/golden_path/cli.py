@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from .alerts.slo_report import register as register_slo
 from .discover.command import register as register_discover
 from .errors import Problem, SpecError
 
@@ -339,6 +340,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--format", choices=["markdown", "json"], default="markdown")
     d.set_defaults(func=_cmd_drift)
     register_discover(sub)  # its arguments and command live in discover/command.py
+    register_slo(sub)  # alerts/slo_report.py
     return p
 
 

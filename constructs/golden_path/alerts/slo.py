@@ -12,7 +12,8 @@ The SLI of each kind, from metrics CloudWatch already has:
   threshold: CloudWatch's percentile rank statistic ``PR(:seconds)``.
 - **Lambda**, availability: errors and throttles over invocations and throttles.
 - **Lambda**, latency: the share of invocations whose ``Duration`` is within the
-  threshold (``PR(:milliseconds)``).
+  threshold (``PR(:milliseconds)``); by default only for a function behind HTTP (an API
+  route or a function URL): a queue consumer or a schedule has one when its file sets it.
 - **worker**, availability: the queue's receives that do not end in a delete (the
   message failed and comes back, or goes to the dead-letter queue) over all receives:
   SQS does not count what its redrive moves to a dead-letter queue as sent, so the DLQ
@@ -75,6 +76,9 @@ def objectives(service) -> tuple[list[Objective], list[Problem]]:
         if target is None:
             continue
         sli = _sli(service, name, getattr(target, "threshold_ms", None))
+        if name == "latency" and kind == "lambda" and service.spec.triggers.http is None \
+                and name not in explicit:
+            continue  # a queue consumer or a schedule: no one waits on a request
         if sli is None:
             if name in explicit:
                 problems.append(Problem(("slo", name), target.objective, _no_sli(kind, name)))

@@ -38,9 +38,9 @@ class Slo(_Model):
                     "scaling.queue.create).")
     latency: Latency | None = Field(
         default_factory=Latency,
-        description="The latency objective (default 99 % within 300 ms, for web services and "
-                    "functions; a worker has one only when its file sets it: the share of "
-                    "minutes whose oldest message waited less than threshold_ms); null: none.")
+        description="The latency objective (default 99 % within 300 ms for web services and "
+                    "functions behind HTTP; a queue or schedule function has one only when its "
+                    "file sets it; a worker has none); null: none.")
     window_days: int = Field(30, ge=7, le=90,
                              description="The window the objectives and their budget hold over.")
     min_requests_per_hour: float = Field(

@@ -30,6 +30,11 @@ RULES = {
     "destroy": "resources are destroyed",
     "stateful-destroy": "log groups, queues, topics or configs are destroyed",
 }
+RULES.update({
+    "slo-lowered": "a service level objective is lowered",
+    "slo-removed": "a service level objective is removed (its burn-rate alerts with it)",
+    "slo-alert-off-paging": "an SLO burn-rate alert that paged is removed or no longer pages",
+})
 #: Every rule ``--fail-on`` accepts: RULES plus the one the checkov scan fires.
 ALL_RULES = {**RULES, "checkov-new-failures": "checkov fails a check in head that base did not fail",
              "checkov-skip-added": "a resource skips a checkov check (with its reason) that "
@@ -205,9 +210,11 @@ def _images(d: StackDiff, address: str) -> list[Finding]:
 
 
 def findings(diffs: list[StackDiff]) -> list[Finding]:
-    from .telemetry_findings import _telemetry  # it builds on this module's Finding
+    from .slo_findings import slo_findings  # both build on this module's Finding
+    from .telemetry_findings import _telemetry
     found: list[Finding] = []
     for d in diffs:
+        found += slo_findings(d)
         touched = d.added + [c.address for c in d.changed]
         for address in touched:
             rtype = address.split(".", 1)[0]
@@ -235,7 +242,8 @@ def findings(diffs: list[StackDiff]) -> list[Finding]:
             elif rtype == "aws_lb_listener_rule" and address in d.added:
                 found.append(Finding("new-listener-rule", d.name, address,
                                      f"priority {head.get('priority')}"))
-            elif rtype == "aws_cloudwatch_metric_alarm" and address in d.added:
+            elif rtype in ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm") \
+                    and address in d.added:
                 found.append(Finding("alarm-added", d.name, address,
                                      f"{head.get('alarm_name')} added ({_routing(head)})"))
             elif rtype == "aws_cloudwatch_metric_alarm":

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 COMMENT_LIMIT = 65_536
 #: The order of "What you must not miss": every rule of ``ALL_RULES``.
 MUST_NOT_MISS = ["wildcard-iam", "iam-widened", "boundary-changed", "public-ingress",
-                 "new-listener-rule", "paging-alarm-removed", "alarm-removed", "alarm-added",
+                 "new-listener-rule", "slo-removed", "slo-lowered", "slo-alert-off-paging",
+                 "paging-alarm-removed", "alarm-removed", "alarm-added",
                  "alarm-changed", "sampling-changed", "log-filters-changed", "masking-removed",
                  "data-protection-removed",
                  "image-changed", "recursion-guard-changed", "stateful-destroy", "destroy",
