@@ -109,6 +109,16 @@ GAPS: list[Gap] = [
         "logs:PutDataProtectionPolicy, GetDataProtectionPolicy, DeleteDataProtectionPolicy",
         "not implemented: added (kept on its log group, the document checked against AWS's "
         "documented rules, gone with the group)", "_patch_logs_data_protection_policy"),
+    Gap("aws_cloudwatch_log_group (kms_key_id on an adopted group)",
+        "logs:AssociateKmsKey, DisassociateKmsKey",
+        "not implemented (a group imported without the platform's logs key cannot be given "
+        "it): added (the key set on the group, which DescribeLogGroups returns)",
+        "_patch_logs_kms_key"),
+    Gap("aws_lambda_function_url (invoke_mode of an adopted URL)",
+        "lambda:GetFunctionUrlConfig / UpdateFunctionUrlConfig InvokeMode",
+        "a URL created without InvokeMode reads as Buffered (AWS: BUFFERED) and an update drops "
+        "it (a diff on every plan): read as AWS's default, kept as updated",
+        "_patch_function_url_invoke_mode"),
 ]
 
 

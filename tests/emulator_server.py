@@ -347,6 +347,43 @@ def _patch_logs_data_protection_policy() -> None:
     R.delete_data_protection_policy = delete_data_protection_policy
 
 
+def _patch_logs_kms_key() -> None:
+    """AssociateKmsKey / DisassociateKmsKey (aws_cloudwatch_log_group ``kms_key_id`` on a
+    group that exists, e.g. an adopted one): moto has neither. The key is set on the group
+    (DescribeLogGroups already returns it); a missing group is ResourceNotFoundException."""
+    from moto.logs.responses import LogsResponse as R
+
+    def set_key(param: str | None) -> Any:
+        def action(self: R) -> Any:
+            name = self._get_param("logGroupName")
+            found = self.logs_backend.groups.get(name)
+            if found is None:
+                return _json_error(400, "ResourceNotFoundException",
+                                   f"The specified log group does not exist: {name}")
+            found.kms_key_id = self._get_param(param) if param else None
+            return 200, {}, "{}"
+        return action
+
+    R.associate_kms_key, R.disassociate_kms_key = set_key("kmsKeyId"), set_key(None)
+
+
+def _patch_function_url_invoke_mode() -> None:
+    """A function URL's InvokeMode (aws_lambda_function_url ``invoke_mode``): moto answers
+    ``Buffered`` for a URL created without one (AWS: ``BUFFERED``) and UpdateFunctionUrlConfig
+    drops it. The default is AWS's and an update keeps what it is sent."""
+    from moto.awslambda.models import FunctionUrlConfig as U
+
+    to_dict, update = U.to_dict, U.update
+
+    def as_aws(self: U) -> dict:
+        return {**to_dict(self), "InvokeMode": self.config.get("InvokeMode") or "BUFFERED"}
+
+    def keeping_mode(self: U, new_config: dict) -> None:
+        update(self, new_config)
+        self.config["InvokeMode"] = new_config.get("InvokeMode") or self.config.get("InvokeMode")
+
+    U.to_dict, U.update = as_aws, keeping_mode
+
 PATCHES = (
     _log_errors,
     _patch_lambda_recursion_config,
@@ -358,6 +395,8 @@ PATCHES = (
     _patch_sqs_redrive_policy,
     _patch_http_api_ids,
     _patch_logs_data_protection_policy,
+    _patch_logs_kms_key,
+    _patch_function_url_invoke_mode,
 )
 
 

@@ -49,6 +49,8 @@ class LegacyFleet:
     task_definitions: list[str] = field(default_factory=list)
     target_groups: list[str] = field(default_factory=list)
     listener_rules: list[str] = field(default_factory=list)
+    #: Application Auto Scaling targets of the ECS services, by their import id.
+    scalable_targets: list[str] = field(default_factory=list)
     managed_policy: str = ""
 
     def names(self) -> set[str]:
@@ -219,3 +221,5 @@ def _services(emu: Emulator, p: EmulatedPlatform, fleet: LegacyFleet) -> None:
             ScalableDimension="ecs:service:DesiredCount", MinCapacity=2 if web else 1,
             MaxCapacity=4 if web else 2)
         fleet.services.append(f"{p.cluster_name}/{service}")
+        fleet.scalable_targets.append(
+            f"ecs/service/{p.cluster_name}/{service}/ecs:service:DesiredCount")

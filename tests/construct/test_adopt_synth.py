@@ -52,7 +52,7 @@ def web() -> dict:
 
     spec = copy.deepcopy(VALID_WEB)
     spec["adopt"] = {"service": "billing", "cluster": "legacy", "task_role": "billing-task",
-                     "target_group": TG, "listener_rule": RULE}
+                     "target_group": TG, "listener_rule": RULE, "scalable_target": True}
     return _synth(spec)
 
 
@@ -100,7 +100,10 @@ def test_the_function_keeps_its_names_path_and_deployed_package(function):
 def test_an_adopted_web_service_imports_service_role_target_group_and_rule(web):
     assert _imports(web) == {"aws_ecs_service": ["legacy/billing"],
                              "aws_iam_role": ["billing-task"],
-                             "aws_lb_target_group": [TG], "aws_lb_listener_rule": [RULE]}
+                             "aws_lb_target_group": [TG], "aws_lb_listener_rule": [RULE],
+                             "aws_appautoscaling_target": [
+                                 "ecs/service/legacy/billing/ecs:service:DesiredCount"]}
+    assert one(web, "aws_appautoscaling_target")["resource_id"].startswith("service/legacy/")
     service = one(web, "aws_ecs_service")
     assert service["name"] == "billing"
     assert service["cluster"] == f"arn:aws:ecs:eu-west-1:{ACCOUNT}:cluster/legacy"

@@ -89,6 +89,7 @@ def translate_service(svc: EcsService, t: Target, shared_roles: set[str]) -> Fou
     scaling: dict = {}
     if svc.scaling_min is not None:
         scaling.update(min=svc.scaling_min, max=max(svc.scaling_max or 1, svc.scaling_min, 1))
+        adopt["scalable_target"] = True
     else:
         desired = max(svc.desired, 1)
         scaling.update(min=desired, max=desired)

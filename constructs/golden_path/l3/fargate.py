@@ -139,6 +139,7 @@ def build_fargate(self: Construct, svc: ResolvedService) -> None:
     target = self.load_balancer_target
     import_adopted(svc.adoption, {
         "service": self.service.service, "task_role": self.task_role.role,
+        "scalable_target": self.autoscaling.target,
         "execution_role": self.execution_role.role,
         "target_group": target and target.target_group,
         "listener_rule": target and target.listener_rule,

@@ -21,7 +21,8 @@ from ..spec.adopt import queue_parts, role_parts
 
 #: Parts whose adopt: entry only carries an import id, never a name golden_path keeps:
 #: once the import has applied, the entry can be removed without changing the plan.
-IMPORT_ONLY = ("event_source_mapping", "function_url", "http_route", "listener_rule")
+IMPORT_ONLY = ("event_source_mapping", "function_url", "http_route", "listener_rule",
+               "scalable_target")
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,10 @@ def adopt_service(spec, names, cluster_name: str):
     if a is None:
         return names, NONE
     changes: dict = {"service": a.service}
-    imports = {"service": f"{a.cluster or cluster_name}/{a.service}"}
+    cluster = a.cluster or cluster_name
+    imports = {"service": f"{cluster}/{a.service}"}
+    if a.scalable_target:
+        imports["scalable_target"] = f"ecs/service/{cluster}/{a.service}/ecs:service:DesiredCount"
     paths: dict[str, str] = {}
     for part in ("task_role", "execution_role"):
         ref = getattr(a, part)

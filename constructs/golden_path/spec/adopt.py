@@ -133,6 +133,10 @@ class EcsAdopt(_Model):
     listener_rule: str | None = Field(
         None, pattern=LISTENER_RULE_ARN,
         description="The listener rule's ARN that forwards to the target group.")
+    scalable_target: bool = Field(
+        False, description="The service is registered with Application Auto Scaling: its "
+                           "scalable target is imported (golden_path's min and max then apply "
+                           "to it in place).")
     queue: QueueRef | None = Field(
         None, description="A worker's own queue (scaling.queue.create), URL or ARN.")
     dead_letter_queue: QueueRef | None = Field(
