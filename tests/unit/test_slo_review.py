@@ -83,3 +83,25 @@ def test_the_same_or_a_higher_objective_is_no_finding(tmp_path, capsys, objectiv
                                                   [PAGE, NOTIFY]))
     code, found = review(tmp_path, head, capsys)
     assert code == 0 and not [r for r, _ in found if r.startswith("slo-")]
+
+
+def test_the_slo_command_lists_objectives_budgets_and_what_pages(capsys):
+    from conftest import EXAMPLES
+
+    assert main(["slo", str(EXAMPLES / "services"), "-e", "production", "--format", "json"]) == 0
+    rows = {(r["stack"], r["objective"]): r for r in json.loads(capsys.readouterr().out)[
+        "objectives"]}
+    shop = rows[("storefront-production", "latency 99.5 % within 500 ms")]
+    assert shop["budget_minutes"] == 216.0  # 30 days x 1440 min x 0.5 %
+    # The example's traffic: 30 days of its requests per second x 0.5 %.
+    assert shop["unit"] == "request" and shop["budget_requests"] > 0
+    assert "slo-latency-page" in shop["paging"]
+    # golden_signals: notify: the 5xx and p99 defaults no longer page, the SLO does.
+    assert "http-5xx-rate" not in shop["paging"] and "latency-p99" not in shop["paging"]
+    invoices = rows[("invoice-consumer-production", "availability 99.5 %")]
+    assert invoices["budget_minutes"] == 216.0
+    # A queue consumer has no latency objective unless its file sets one.
+    assert ("invoice-consumer-production", "latency 99 % within 300 ms") not in rows
+    assert main(["slo", str(EXAMPLES / "services"), "-e", "production"]) == 0
+    text = capsys.readouterr().out
+    assert "| `storefront-production` | latency 99.5 % within 500 ms |" in text
