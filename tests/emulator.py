@@ -50,7 +50,7 @@ class Gap:
     resource_type: str
     api: str
     workaround: str
-    patch: str | None = None  # the function in tests/emulator_server.py, if one
+    patch: str | None = None  # the function in emulator_server.PATCHES, if one
 
 
 #: Where moto (5.2) differs from AWS for what golden_path's stacks do, and what the harness
@@ -119,6 +119,14 @@ GAPS: list[Gap] = [
         "a URL created without InvokeMode reads as Buffered (AWS: BUFFERED) and an update drops "
         "it (a diff on every plan): read as AWS's default, kept as updated",
         "_patch_function_url_invoke_mode"),
+    Gap("aws_cloudwatch_composite_alarm",
+        "cloudwatch:PutCompositeAlarm; DescribeAlarms AlarmTypes, CompositeAlarms; DeleteAlarms",
+        "PutCompositeAlarm not implemented and DescribeAlarms ignores AlarmTypes: added (rule, "
+        "actions, suppressor and tags kept on the alarm, INSUFFICIENT_DATA when created; a rule "
+        "naming a missing alarm refused, as AWS does), composite alarms described with their own "
+        "fields, AWS's DeleteAlarms rules (one composite per call, no alarm a composite still "
+        "names); tags go with the alarm (tests/emulator_cloudwatch.py)",
+        "_patch_cloudwatch_composite_alarms"),
 ]
 
 

@@ -5,7 +5,8 @@ does). Each ``_patch_*`` fills one gap between moto 5.2 and the AWS APIs the Ter
 provider calls for golden_path's stacks, and is listed in ``emulator.GAPS`` (resource
 type, API, workaround); none touches the product. They answer as AWS does: what is set is
 kept with the resource it belongs to (so it goes when the resource goes), and a missing
-resource is reported as AWS reports it. ``_log_errors`` only logs.
+resource is reported as AWS reports it. ``_log_errors`` only logs. The CloudWatch
+composite alarm patch is in ``emulator_cloudwatch.py``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import json
 import sys
 from typing import Any
 from urllib.parse import unquote
+
+from emulator_cloudwatch import _patch_cloudwatch_composite_alarms
 
 
 def _json_error(status: int, code: str, message: str) -> tuple[int, dict, str]:
@@ -384,6 +387,7 @@ def _patch_function_url_invoke_mode() -> None:
 
     U.to_dict, U.update = as_aws, keeping_mode
 
+
 PATCHES = (
     _log_errors,
     _patch_lambda_recursion_config,
@@ -397,6 +401,7 @@ PATCHES = (
     _patch_logs_data_protection_policy,
     _patch_logs_kms_key,
     _patch_function_url_invoke_mode,
+    _patch_cloudwatch_composite_alarms,  # emulator_cloudwatch.py
 )
 
 

@@ -82,6 +82,10 @@ def _check(emu: em.Emulator, account: str, rtype: str, v: dict,
     if rtype == "aws_cloudwatch_metric_alarm":
         found = c("cloudwatch").describe_alarms(AlarmNames=[v["alarm_name"]])["MetricAlarms"]
         return f"alarm {v['alarm_name']}", not found
+    if rtype == "aws_cloudwatch_composite_alarm":
+        found = c("cloudwatch").describe_alarms(AlarmNames=[v["alarm_name"]],
+                                                AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
+        return f"composite alarm {v['alarm_name']}", not found
     if rtype == "aws_cloudwatch_dashboard":
         return f"dashboard {v['dashboard_name']}", _gone(
             lambda: c("cloudwatch").get_dashboard(DashboardName=v["dashboard_name"]),

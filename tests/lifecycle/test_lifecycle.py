@@ -30,13 +30,14 @@ pytestmark = [pytest.mark.synth, pytest.mark.terraform]
 _LAMBDA = {"aws_lambda_function", "aws_lambda_function_recursion_config", "aws_iam_role",
            "aws_iam_role_policy", "aws_s3_object", "aws_cloudwatch_log_group",
            "aws_cloudwatch_log_data_protection_policy",
-           "aws_cloudwatch_metric_alarm", "aws_cloudwatch_dashboard"}
+           "aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm",
+           "aws_cloudwatch_dashboard"}
 _FARGATE = {"aws_ecs_service", "aws_ecs_task_definition", "aws_security_group",
             "aws_vpc_security_group_egress_rule", "aws_iam_role", "aws_iam_role_policy",
             "aws_appautoscaling_target", "aws_appautoscaling_policy", "aws_ssm_parameter",
             "aws_cloudwatch_log_group", "aws_cloudwatch_log_data_protection_policy",
-            "aws_cloudwatch_metric_alarm", "aws_cloudwatch_dashboard",
-            "aws_cloudwatch_event_rule"}  # the sidecar-exits rule
+            "aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm",
+            "aws_cloudwatch_dashboard", "aws_cloudwatch_event_rule"}  # the sidecar-exits rule
 #: What each kind must have created (and had checked gone after destroy): proof the
 #: fixture exercised the kind, not just an empty stack.
 CREATED = {
@@ -185,6 +186,7 @@ def test_the_platform_is_left_as_it_was(outcomes, lifecycle_session):
     assert c("sns").list_topics()["Topics"] == []
     assert c("events").list_rules()["Rules"] == []
     assert c("cloudwatch").describe_alarms()["MetricAlarms"] == []
+    assert c("cloudwatch").describe_alarms(AlarmTypes=["CompositeAlarm"])["CompositeAlarms"] == []
     assert c("cloudwatch").list_dashboards()["DashboardEntries"] == []
     assert c("ssm").describe_parameters()["Parameters"] == []
     assert c("elbv2").describe_target_groups()["TargetGroups"] == []
