@@ -102,11 +102,32 @@ def test_golden_signals_notify_turns_the_covered_defaults_down(fn, teams):
     assert a["slo-availability-page"].pages
 
 
-def test_no_slo_no_slo_alarms(web, teams):
-    web["slo"] = None
+@pytest.mark.parametrize("off", [None, False])
+def test_no_slo_no_slo_alarms(web, teams, off):
+    web["slo"] = off
     assert not [s for s in slo_alarms(web, teams) if s.startswith("slo-")]
-    web2 = parse_service({**web, "slo": {"latency": None}})
+    web2 = parse_service({**web, "slo": {"latency": off}})
     assert web2.slo.latency is None and web2.slo.availability.objective == 99.9
+
+
+def test_false_switches_the_slo_off_in_one_environment(tmp_path, capsys):
+    """``null`` in an override clears back to the default; ``false`` survives the merge."""
+    import shutil
+
+    from conftest import EXAMPLES
+    from golden_path.cli import main
+
+    fleet = tmp_path / "fleet"
+    shutil.copytree(EXAMPLES, fleet, ignore=shutil.ignore_patterns("python-app", "ci"))
+    path = fleet / "services" / "price-api.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["environments"]["staging"] = {**(data["environments"]["staging"] or {}), "slo": False}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert main(["slo", str(path), "--format", "json"]) == 0
+    import json
+
+    stacks = {r["stack"] for r in json.loads(capsys.readouterr().out)["objectives"]}
+    assert "price-api-production" in stacks and "price-api-staging" not in stacks
 
 
 def test_a_worker_measures_its_queue_and_has_no_latency_objective(worker, teams):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from ..spec.base import _Model
 
@@ -28,19 +28,25 @@ class Latency(_Model):
                              description="Percent of requests within threshold_ms (50 to 99.99).")
 
 
+def off(value):
+    """``false`` switches an objective (or the whole SLO) off: unlike ``null``, which an
+    environment override uses to clear a key back to its default, it survives the merge."""
+    return None if value is False else value
+
+
 class Slo(_Model):
     """Service level objectives, their error budget and the burn-rate alerts on it."""
 
-    availability: Availability | None = Field(
+    availability: Annotated[Availability | None, BeforeValidator(off)] = Field(
         default_factory=Availability,
-        description="The availability objective (default 99.9 %); null: none. Workers: "
+        description="The availability objective (default 99.9 %); false: none. Workers: "
                     "messages that reach the dead-letter queue fail (needs "
                     "scaling.queue.create).")
-    latency: Latency | None = Field(
+    latency: Annotated[Latency | None, BeforeValidator(off)] = Field(
         default_factory=Latency,
         description="The latency objective (default 99 % within 300 ms for web services and "
                     "functions behind HTTP; a queue or schedule function has one only when its "
-                    "file sets it; a worker has none); null: none.")
+                    "file sets it; a worker has none); false: none.")
     window_days: int = Field(30, ge=7, le=90,
                              description="The window the objectives and their budget hold over.")
     min_requests_per_hour: float = Field(

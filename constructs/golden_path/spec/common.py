@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     Field,
     PrivateAttr,
     StringConstraints,
@@ -19,7 +20,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from ..alerts.slo_spec import Slo
+from ..alerts.slo_spec import Slo, off
 from ..alerts.spec import Alerts, alerts_problems
 from ..errors import Problem, SpecError, collect
 from .arn_scope import CrossAccount, CrossRegion, scope_problems
@@ -325,11 +326,11 @@ class ServiceBase(_Model):
     alerts: Alerts = Field(
         default_factory=Alerts,
         description="Overrides of the default alarms, the team's own alarms, the runbook.")
-    slo: Slo | None = Field(
+    slo: Annotated[Slo | None, BeforeValidator(off)] = Field(
         default_factory=Slo,
         description="Service level objectives (availability 99.9 %, latency 99 % within "
                     "300 ms by default), their error budget on the dashboard and burn-rate "
-                    "alerts (docs/slo.md); null: none.")
+                    "alerts (docs/slo.md); false: none.")
     traffic: Traffic | None = Field(
         None, description="Traffic assumptions for `golden-path cost` (platform.yaml gives "
                           "the defaults).")
