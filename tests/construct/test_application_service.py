@@ -37,8 +37,10 @@ def test_web_creates_the_expected_resources(web_stack):
         "aws_appautoscaling_policy": 1,
         "aws_appautoscaling_target": 1,
         "aws_cloudwatch_dashboard": 1,
-        # 9 + requests-anomaly + collector-refusing-data + sidecar-restarts
-        "aws_cloudwatch_metric_alarm": 12,
+        # 9 + requests-anomaly + collector-refusing-data + sidecar-restarts, and the SLO's
+        # 8 burn-rate windows for each of its 2 objectives (docs/slo.md)
+        "aws_cloudwatch_metric_alarm": 12 + 16,
+        "aws_cloudwatch_composite_alarm": 4,  # page and ticket per objective
         "aws_cloudwatch_event_rule": 1,  # sidecar exits
         "aws_cloudwatch_log_group": 3,
         "aws_cloudwatch_log_data_protection_policy": 3,
@@ -228,7 +230,8 @@ def test_alarms_in_the_stack(web_stack):
     dashboard = one(web_stack, "aws_cloudwatch_dashboard")
     assert dashboard["dashboard_name"] == "billing-api-staging"
     body = json.loads(dashboard["dashboard_body"])
-    assert len(body["widgets"][1]["properties"]["alarms"]) == 12
+    # Every alarm in the status widget: 12 golden signals, 16 SLO windows, 4 composites.
+    assert len(body["widgets"][1]["properties"]["alarms"]) == 12 + 16 + 4
 
 
 def _band(alarm: dict) -> tuple[str, dict]:

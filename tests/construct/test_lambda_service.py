@@ -41,14 +41,19 @@ def test_resources(sqs_stack, http_stack):
         "aws_lambda_event_source_mapping": 1, "aws_lambda_function": 1,
         "aws_lambda_function_recursion_config": 1,
         "aws_lambda_permission": 1, "aws_s3_object": 1, "aws_sqs_queue": 2,
-        "aws_cloudwatch_metric_alarm": 6, "aws_cloudwatch_dashboard": 1}
+        # 6 golden signals; availability's 8 windows and 2 composites (no latency objective:
+        # a queue consumer); docs/slo.md
+        "aws_cloudwatch_metric_alarm": 6 + 8, "aws_cloudwatch_composite_alarm": 2,
+        "aws_cloudwatch_dashboard": 1}
     assert {t: len(r) for t, r in http_stack["resource"].items()} == {
         "aws_apigatewayv2_integration": 1, "aws_apigatewayv2_route": 1,
         "aws_cloudwatch_log_group": 1, "aws_cloudwatch_log_data_protection_policy": 1,
         "aws_iam_role": 1, "aws_iam_role_policy": 1,
         "aws_lambda_function": 1, "aws_lambda_function_recursion_config": 1,
         "aws_lambda_permission": 1, "aws_s3_object": 1,
-        "aws_cloudwatch_metric_alarm": 4, "aws_cloudwatch_dashboard": 1}
+        # behind HTTP: both objectives, 16 windows and 4 composites
+        "aws_cloudwatch_metric_alarm": 4 + 16, "aws_cloudwatch_composite_alarm": 4,
+        "aws_cloudwatch_dashboard": 1}
 
 
 def test_function_logging_layers_and_sizes(http_stack):
