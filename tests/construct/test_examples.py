@@ -86,14 +86,22 @@ def test_example_alarms_route_to_the_team(example_stacks):
     assert "Runbook: https://runbooks.example.com/checkout/storefront" in rate["alarm_description"]
     assert alarms["production-checkout-storefront-latency-p99"]["threshold"] == 1.5
     # The production override clears the shared notify_in_sandbox; it only matters in sandbox.
-    sandbox = resources(example_stacks["storefront-sandbox"], "aws_cloudwatch_metric_alarm")
+    # An SLO's window alarms carry no actions: its composites (page, ticket) route instead.
+    def routed(stack: str) -> list[dict]:
+        alarms = resources(example_stacks[stack], "aws_cloudwatch_metric_alarm")
+        windows = [a for a in alarms if "-slo-" in a["alarm_name"]]
+        assert windows and not any(a.get("alarm_actions") for a in windows)
+        return [a for a in alarms if a not in windows] + resources(
+            example_stacks[stack], "aws_cloudwatch_composite_alarm")
+
+    sandbox = routed("storefront-sandbox")
     assert sandbox and all(a["alarm_actions"] == [
         "arn:aws:sns:eu-west-1:111122223333:golden-path-checkout-sandbox-notify"] for a in sandbox)
     # Staging notifies, never pages.
-    staging = resources(example_stacks["storefront-staging"], "aws_cloudwatch_metric_alarm")
+    staging = routed("storefront-staging")
     assert staging and all(a["alarm_actions"] == [
         "arn:aws:sns:eu-west-1:222233334444:golden-path-checkout-staging-notify"] for a in staging)
-    pricing = resources(example_stacks["price-api-staging"], "aws_cloudwatch_metric_alarm")
+    pricing = routed("price-api-staging")
     assert pricing and all(a["alarm_actions"] == ["arn:aws:sns:eu-west-1:222233334444:pricing-alerts"]
                            for a in pricing)
     worker = {a["alarm_name"] for a in resources(
