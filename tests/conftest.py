@@ -193,3 +193,22 @@ VALID_LAMBDA: dict = {
 def fn() -> dict:
     """A fresh, valid Lambda spec to modify."""
     return copy.deepcopy(VALID_LAMBDA)
+
+
+@pytest.fixture
+def teams(tmp_path):
+    """teams.yaml of three teams: payments (e-mail, PagerDuty), pricing (an existing topic,
+    PagerDuty) and quiet (e-mail, no pager)."""
+    import yaml
+
+    from golden_path.alerts.registry import TeamRegistry
+
+    path = tmp_path / "teams.yaml"
+    path.write_text(yaml.safe_dump({"teams": {
+        "payments": {"notify": {"emails": ["pay@example.com"]},
+                     "pagerduty": {"integration_url_secret": "pd/payments"}},
+        "pricing": {"notify": {"existing_topic": "pricing-alerts"},
+                    "pagerduty": {"integration_url_secret": "pd/pricing"}},
+        "quiet": {"notify": {"emails": ["q@example.com"]}},
+    }}))
+    return TeamRegistry.load(path)

@@ -18,19 +18,6 @@ NOTIFY = "arn:aws:sns:eu-west-1:123456789012:golden-path-{team}-{env}-notify"
 PAGE = "arn:aws:sns:eu-west-1:123456789012:golden-path-{team}-{env}-page"
 
 
-@pytest.fixture
-def teams(tmp_path) -> TeamRegistry:
-    path = tmp_path / "teams.yaml"
-    path.write_text(yaml.safe_dump({"teams": {
-        "payments": {"notify": {"emails": ["pay@example.com"]},
-                     "pagerduty": {"integration_url_secret": "pd/payments"}},
-        "pricing": {"notify": {"existing_topic": "pricing-alerts"},
-                    "pagerduty": {"integration_url_secret": "pd/pricing"}},
-        "quiet": {"notify": {"emails": ["q@example.com"]}},
-    }}))
-    return TeamRegistry.load(path)
-
-
 def alarms_of(spec: dict, teams=None):
     parsed = parse_service(spec)
     service = resolve_function(parsed) if spec.get("runtime") == "lambda" else resolve(parsed)

@@ -8,25 +8,12 @@ import yaml
 
 from golden_path import SpecError
 from golden_path.alerts.dashboard import dashboard_body
-from golden_path.alerts.registry import TeamRegistry
 from golden_path.alerts.resolve import resolve_alarms
 from golden_path.load.service_file import parse_service
 from golden_path.resolve import resolve
 from golden_path.resolve.lambda_ import resolve_function
 
 RUNBOOK = "https://runbooks.example.com/x"
-
-
-@pytest.fixture
-def teams(tmp_path) -> TeamRegistry:
-    path = tmp_path / "teams.yaml"
-    path.write_text(yaml.safe_dump({"teams": {
-        "payments": {"notify": {"emails": ["pay@example.com"]},
-                     "pagerduty": {"integration_url_secret": "pd/payments"}},
-        "pricing": {"notify": {"emails": ["price@example.com"]},
-                    "pagerduty": {"integration_url_secret": "pd/pricing"}},
-        "quiet": {"notify": {"emails": ["q@example.com"]}}}}))
-    return TeamRegistry.load(path)
 
 
 def slo_alarms(spec: dict, teams=None, environment="production") -> dict:
