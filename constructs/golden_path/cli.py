@@ -185,6 +185,13 @@ def _teams(args: argparse.Namespace, paths=None):
     return find_teams(paths or args.paths)
 
 
+#: What ``--check-live`` calls (docs/migration.md): read-only, one call per name.
+LIVE_READS = ("sts:GetCallerIdentity, lambda:GetFunction, iam:GetRole, logs:DescribeLogGroups, "
+              "sqs:GetQueueUrl, events:DescribeRule, ssm:GetParameter, "
+              "elasticloadbalancing:DescribeTargetGroups, ecs:DescribeServices and "
+              "secretsmanager:GetSecretValue on the pseudonym key secrets")
+
+
 def _live(args: argparse.Namespace):
     """``--check-live``: a check of resolved services against the account (else None)."""
     if not getattr(args, "check_live", False):
@@ -195,13 +202,24 @@ def _live(args: argparse.Namespace):
 
         if not services:
             return
+        from botocore.exceptions import BotoCoreError, ClientError
+
         make = client_factory(args.profile, args.endpoint_url)
-        account = caller_account(make, services[0].region)
-        problems, skipped = check_live(services, account, make)
+        try:
+            account = caller_account(make, services[0].region)
+            problems, skipped, unchecked = check_live(services, account, make)
+        except (BotoCoreError, ClientError) as err:
+            raise SpecError(Problem(("--check-live",), args.profile or "default credentials", (
+                f"the account could not be read ({' '.join(str(err).split())}); run it with "
+                f"credentials that may call {LIVE_READS}"))) from None
         others = f"; {skipped} stacks of other accounts not checked" if skipped else ""
+        names = sum(1 for p in problems if p.path[0] == "adopt")
+        keys = f", {len(problems) - names} pseudonym key problem(s)" if len(problems) > names else ""
         print(f"live: {len(services) - skipped} stacks checked in account {account}, "
-              f"{len(problems)} names already exist and are not adopted{others}",
+              f"{names} names already exist and are not adopted{keys}{others}",
               file=sys.stderr)
+        for line in unchecked:
+            print(f"live: {line}", file=sys.stderr)
         if problems:
             raise SpecError(problems)
 

@@ -73,9 +73,27 @@ def test_live_names_that_are_not_adopted_are_errors_with_the_adopt_line(
     assert "stacks of other accounts not checked" in err
 
 
-def test_adopted_names_pass(emu, live, monkeypatch, capsys, tmp_path):
+def _fleet(tmp_path, key_arn: str | None = None):
+    """A copy of the examples; ``key_arn`` replaces the sandbox pseudonym key secret (moto
+    gives a created secret its own ARN suffix)."""
     fleet = tmp_path / "fleet"
     shutil.copytree(EXAMPLES, fleet, ignore=shutil.ignore_patterns("python-app", "ci"))
+    if key_arn:
+        platform = fleet / "platform.yaml"
+        platform.write_text(platform.read_text().replace(SANDBOX_KEY, key_arn))
+    return fleet
+
+
+SANDBOX_KEY = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:observability/pseudonym-key-Hs42Lm"
+
+
+def _key(emu, name: str, value: str | None = None, binary: bytes | None = None) -> str:
+    secret = {"SecretString": value} if binary is None else {"SecretBinary": binary}
+    return emu.client("secretsmanager", SANDBOX).create_secret(Name=name, **secret)["ARN"]
+
+
+def test_adopted_names_pass(emu, live, monkeypatch, capsys, tmp_path):
+    fleet = _fleet(tmp_path, _key(emu, "observability/pseudonym-key", "0f" * 32))
     for name, adopt in (("price-api", {"function": "price-api-sandbox",
                                        "role": live["role"],
                                        "log_group": "/aws/lambda/price-api-sandbox"}),
@@ -91,3 +109,37 @@ def test_adopted_names_pass(emu, live, monkeypatch, capsys, tmp_path):
     # plan time ("cannot import non-existent remote object"), not a name conflict.
     assert code == 0, err
     assert "0 names already exist and are not adopted" in err
+
+
+def test_a_missing_pseudonym_key_secret_is_an_error(emu, live, monkeypatch, capsys, tmp_path):
+    """The examples' sandbox key secret does not exist in the emulator: every function and
+    task of the environment would fail to start."""
+    code, err = _run(emu, monkeypatch, capsys, str(_fleet(tmp_path) / "services"))
+    assert code == 2, err
+    [problem] = [line for line in err.splitlines() if "pseudonym key secret" in line]
+    assert SANDBOX_KEY in problem and "does not exist" in problem, problem
+    assert "openssl rand -hex 32" in problem, problem
+    assert "1 pseudonym key problem(s)" in err, err
+
+
+@pytest.mark.parametrize(("value", "binary", "said"), [
+    ('{"key": "0123456789abcdef0123"}', None, "holds a double quote, other punctuation"),
+    ("abcdef0123456789\\abcdef", None, "holds a backslash"),
+    ("abcdef0123456789 ${env:HOME}", None, "holds a dollar sign, other punctuation, whitespace"),
+    ("0f0f0f", None, "is 6 characters, too short"),
+    (None, b"\x00" * 32, "holds binary data, not a string"),
+])
+def test_a_pseudonym_key_the_lambda_layer_cannot_splice_into_ottl_is_an_error(
+        emu, live, monkeypatch, capsys, tmp_path, value, binary, said):
+    """The Lambda layer hands the secret verbatim to an OTTL string literal
+    (templates/_pseudonymize.yaml.j2): a quote or a backslash would stop every function's
+    collector at start. The error says what kind of character is wrong, never the value."""
+    arn = _key(emu, f"bad-key-{abs(hash(said))}", value, binary)
+    code, err = _run(emu, monkeypatch, capsys, str(_fleet(tmp_path, arn) / "services"))
+    assert code == 2, err
+    [problem] = [line for line in err.splitlines() if "pseudonym key secret" in line]
+    assert said in problem and arn in problem, problem
+    assert "-sandbox and every function reading it" in problem, problem
+    assert "put-secret-value" in problem and "openssl rand -hex 32" in problem, problem
+    if value:
+        assert value not in err and "0123456789abcdef" not in err, err

@@ -14,6 +14,7 @@ accounts is checked with one run per account.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -114,21 +115,95 @@ SERVICE_OF = {"function": "lambda", "role": "iam", "log_group": "logs", "queue":
               "rule": "events", "parameter": "ssm", "target_group": "elbv2", "ecs_service": "ecs"}
 
 
-def check_live(services, account: str, make: ClientFactory) -> tuple[list[Problem], int]:
-    """Problems for every planned name that exists in ``account``; and how many stacks
-    were skipped because they are in another account."""
+def check_live(services, account: str,
+               make: ClientFactory) -> tuple[list[Problem], int, list[str]]:
+    """Problems for every planned name that exists in ``account``, and for pseudonym key
+    secrets that are missing or that the Lambda layer cannot read safely; how many stacks
+    were skipped because they are in another account; and what could not be checked."""
     problems: list[Problem] = []
     skipped = 0
+    mine = []
     for service in services:
         if service.account != account:
             skipped += 1
             continue
+        mine.append(service)
         for p in planned_names(service):
             client = make(SERVICE_OF[p.kind], service.region)
             live = exists(client, p.kind, p.name, p.scope)
             if live is not None:
                 problems.append(_problem(service, p, live))
-    return problems, skipped
+    key_problems, unchecked = check_pseudonym_keys(mine, make)
+    return problems + key_problems, skipped, unchecked
+
+
+#: What the Lambda layer's collector can take as a pseudonym key: its Secrets Manager
+#: provider hands the secret string verbatim to an OTTL string literal
+#: (templates/_pseudonymize.yaml.j2), which ends at `"` and escapes with `\`; `$` could
+#: start a config reference and whitespace has no place in a key. Hex (`openssl rand -hex
+#: 32`) fits; so does base64.
+SAFE_KEY = re.compile(r"[A-Za-z0-9+/=._:\-]{16,}")
+
+
+def check_pseudonym_keys(services, make: ClientFactory) -> tuple[list[Problem], list[str]]:
+    """Each pseudonym key secret the services read, once: it must exist (a task or a
+    function cannot start without it) and, where a function reads it, hold a key the
+    layer can splice into OTTL (docs/collector.md). The value is never printed. A secret
+    the caller may not read is not an error: it is listed as not checked."""
+    from botocore.exceptions import ClientError
+
+    readers: dict[tuple[str, str], list] = {}
+    for service in services:
+        arn = service.collector.pseudonym_key_secret_arn
+        if arn:
+            readers.setdefault((arn, service.region), []).append(service)
+    problems: list[Problem] = []
+    unchecked: list[str] = []
+    for (arn, region), users in readers.items():
+        first = next((s for s in users if s.kind == "lambda"), users[0])
+        field = ("telemetry", "pseudonym_key_secret_arn")
+        set_in = (f"platform.yaml environments.{first.spec.environment}.telemetry."
+                  "pseudonym_key_secret_arn")
+        try:
+            found = make("secretsmanager", region).get_secret_value(SecretId=arn)
+        except ClientError as err:
+            code = err.response.get("Error", {}).get("Code", "")
+            if code != "ResourceNotFoundException":
+                unchecked.append(f"pseudonym key secret {arn} not checked ({code}: "
+                                 "secretsmanager:GetSecretValue is needed)")
+                continue
+            problems.append(Problem(field, arn, (
+                f"the pseudonym key secret ({set_in}) does not exist: {len(users)} stack(s) "
+                f"read it, {first.stack_name} first, and cannot start without it; create it "
+                "with `aws secretsmanager create-secret --name <name> --secret-string "
+                "\"$(openssl rand -hex 32)\"` and set its ARN"), *where(first, field)))
+            continue
+        if first.kind != "lambda":
+            continue
+        value = found.get("SecretString")
+        if value is not None and SAFE_KEY.fullmatch(value):
+            continue
+        fix = ("put a new value in it with `aws secretsmanager put-secret-value --secret-id "
+               "<arn> --secret-string \"$(openssl rand -hex 32)\"` (pseudonyms change with "
+               "the key)")
+        if value is not None and len(value) < 16 and all(SAFE_KEY.fullmatch(c * 16)
+                                                          for c in value):
+            hint = (f"the pseudonym key secret ({set_in}) is {len(value)} characters, too "
+                    f"short to key pseudonyms (16 at least); {fix}")
+        else:
+            what = ("holds binary data, not a string" if value is None else "holds " + ", ".join(
+                sorted({_kind(c) for c in value if not SAFE_KEY.fullmatch(c * 16)})))
+            hint = (f"the pseudonym key secret ({set_in}) {what}: the Lambda layer's "
+                    f"collector splices it into an OTTL string, so {first.stack_name} and "
+                    f"every function reading it would fail to start; {fix}")
+        problems.append(Problem(field, arn, hint, *where(first, field)))
+    return problems, unchecked
+
+
+def _kind(char: str) -> str:
+    """What kind of character breaks the key, without telling the character itself."""
+    return {'"': "a double quote", "\\": "a backslash", "$": "a dollar sign"}.get(
+        char, "whitespace" if char.isspace() else "other punctuation")
 
 
 def _problem(service, p: Planned, live: str) -> Problem:
