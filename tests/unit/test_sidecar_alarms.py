@@ -75,3 +75,26 @@ def test_sidecar_exit_pattern_matches_a_restart_but_not_a_start_or_a_stop(web):
     other = event("RUNNING", "RUNNING", {"otel-collector": 137})
     other["detail"]["group"] = "service:someone-else-staging"
     assert not _matches(pattern, other)
+
+
+def test_sidecar_restarts_is_routed_like_the_other_sidecar_alarms():
+    """In every environment of every example ECS service, a sidecar restart goes where the
+    collector's export failures go (both warnings: the team's notify route, never a page)."""
+    from conftest import EXAMPLES
+    from golden_path.alerts.resolve import resolve_alarms
+    from golden_path.fleet import load_all
+    from golden_path.load.discover import find_teams
+
+    teams = find_teams([EXAMPLES / "services"])
+    checked = 0
+    for service in load_all([EXAMPLES / "services"], teams):
+        if service.kind == "lambda":
+            continue
+        alarms = {a.signal: a for a in resolve_alarms(service, teams)}
+        restarts, exports = alarms["sidecar-restarts"], alarms["collector-export-failures"]
+        assert restarts.actions == exports.actions, service.stack_name
+        assert not restarts.pages, service.stack_name
+        if service.spec.environment == "production":  # routed wherever a warning is routed
+            assert restarts.actions, service.stack_name
+        checked += 1
+    assert checked >= 6  # the example web service and worker, in three environments
