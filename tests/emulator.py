@@ -43,6 +43,11 @@ REGION = "eu-west-1"
 TEAM = "checkout"
 #: Publisher of the OpenTelemetry Lambda layers (telemetry/lambda_layers.yaml).
 LAYER_PUBLISHER = "184161586896"
+#: The oldest Terraform CLI the stacks are applied with: their S3 backend locks with
+#: use_lockfile, experimental in 1.10 and generally available from 1.11 (CI: 1.11.4).
+TERRAFORM_VERSION = "1.11"
+#: The hashicorp/aws provider of the filesystem mirror the tests install from.
+AWS_PROVIDER_VERSION = "5.100.0"
 
 
 @dataclass(frozen=True)
@@ -165,14 +170,27 @@ def provider_mirror(candidates: list[str]) -> Path | None:
                  if m and (Path(m) / "registry.terraform.io/hashicorp/aws").is_dir()), None)
 
 
+def mirror_hint(candidates: list[str]) -> str:
+    """How to make the filesystem mirror of hashicorp/aws (docs/getting-started.md, step 1)."""
+    looked = " or ".join(m for m in candidates if m) or "no folder"
+    versions_tf = ("terraform {\\n  required_providers {\\n    aws = { source = \"hashicorp/aws\", "
+                   f"version = \"{AWS_PROVIDER_VERSION}\" }}\\n  }}\\n}}\\n")
+    return (f"none in {looked}; make one, once (it downloads hashicorp/aws "
+            f"{AWS_PROVIDER_VERSION}, the version the tests use, from registry.terraform.io): "
+            f"mkdir -p /tmp/aws-mirror && printf '{versions_tf}' > /tmp/aws-mirror/versions.tf "
+            "&& terraform -chdir=/tmp/aws-mirror providers mirror \"$HOME/tf-plugins\", then "
+            "export GOLDEN_PATH_TF_MIRROR=\"$HOME/tf-plugins\" (an absolute path; not needed "
+            "for /opt/tf-plugins). See docs/getting-started.md, step 1")
+
+
 def missing_tools(candidates: list[str]) -> list[tuple[str, str]]:
     """What the lifecycle needs and this machine lacks, as (what, hint) pairs."""
     missing = []
     if terraform_binary() is None:
-        missing.append(("terraform", "install the Terraform CLI (1.11) to run the lifecycle tests"))
+        missing.append(("terraform", f"install the Terraform CLI ({TERRAFORM_VERSION} or newer) "
+                        "to run the lifecycle tests"))
     if provider_mirror(candidates) is None:
-        missing.append(("a local mirror of hashicorp/aws",
-                        "set GOLDEN_PATH_TF_MIRROR to a filesystem mirror directory"))
+        missing.append(("a local mirror of hashicorp/aws", mirror_hint(candidates)))
     try:
         import moto.server  # noqa: F401
         import werkzeug  # noqa: F401
