@@ -18,6 +18,13 @@ The stack is the file's name: ``<stack>.plan.json``, ``<stack>.tfplan.json`` or
 ``show.json``) takes its folder's name (``plans/<stack>/plan.json``). A folder given
 instead of a file stands for the ``*.json`` files in it.
 
+Every stack that should have a plan: a GitHub Actions matrix (``golden-path changed
+--format matrix``: ``{"include": [{"stacks": [...]}, ...]}``) or ``changed --format json``
+output (its ``apply_order``) given among the files names them. A stack it names without
+a plan file (its plan failed, or its job never ran) is reported as **not planned** and
+counts like a drift (exit 1): nothing says AWS matches main there. Without such a list,
+only the plans given are read (and a folder without plan JSON is an error).
+
 The drifts are grouped like a review's changes: the same resource, attribute and values
 (each stack's own name, environment, account and region taken out) are one line.
 """
@@ -64,6 +71,36 @@ class StackDrift:
     identity: Identity | None = None
     #: The streamed log names resources only (no values).
     streamed: bool = False
+    #: False: a stack the stack list names without a plan file (``resources`` then holds
+    #: one NOT_PLANNED entry, so that it counts like a drift).
+    planned: bool = True
+
+
+#: The action of the one entry of a stack that has no plan.
+NOT_PLANNED = "not planned"
+
+
+class StackDrifts(list):
+    """The stacks read (``read_plans``), by name; ``expected`` is the stack list given
+    (a matrix), None without one."""
+
+    expected: list[str] | None = None
+
+
+def stack_list(doc: Any) -> list[str] | None:
+    """The stacks a ``changed --format matrix`` (``{"include": [{"stacks": [...]}]}``) or
+    ``changed --format json`` (``apply_order``) document names; None for anything else."""
+    if not isinstance(doc, dict) or "format_version" in doc:
+        return None
+    include, order = doc.get("include"), doc.get("apply_order")
+    if isinstance(include, list) and all(isinstance(s, dict) and isinstance(s.get("stacks"), list)
+                                         for s in include):
+        names = [n for s in include for n in s["stacks"]]
+    elif isinstance(order, list):
+        names = order
+    else:
+        return None
+    return names if all(isinstance(n, str) and n for n in names) else None
 
 
 def stack_name(path: Path) -> str:
@@ -77,13 +114,13 @@ def stack_name(path: Path) -> str:
     return stem
 
 
-def expand(paths: list[str]) -> list[Path]:
+def expand(paths: list[str], empty_ok: bool = False) -> list[Path]:
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             found = sorted(p for p in path.glob("*.json") if p.is_file())
-            if not found:
+            if not found and not empty_ok:
                 raise DriftInputError(path, "a folder without plan JSON (*.json) files")
             files += found
         elif not path.exists():
@@ -100,6 +137,8 @@ def _messages(path: Path, text: str) -> tuple[dict | None, list[dict]]:
     except ValueError:
         doc = None
     if isinstance(doc, dict) and "type" not in doc:
+        if stack_list(doc) is not None:
+            return doc, []
         if not {"format_version", "resource_drift", "resource_changes", "planned_values",
                 "prior_state"} & set(doc):
             raise DriftInputError(path, "not Terraform plan JSON (neither `terraform show -json "
@@ -235,7 +274,8 @@ def _planned(doc: dict) -> dict[str, set[str] | None]:
     return out
 
 
-def read_plan(path: Path) -> StackDrift:
+def read_input(path: Path) -> StackDrift | list[str]:
+    """A plan file read (``read_plan``), or the stack names of a stack list (a matrix)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -243,6 +283,18 @@ def read_plan(path: Path) -> StackDrift:
     if not text.strip():
         raise DriftInputError(path, "empty")
     doc, messages = _messages(path, text)
+    names = stack_list(doc)
+    return names if names is not None else _read_plan(path, doc, messages)
+
+
+def read_plan(path: Path) -> StackDrift:
+    found = read_input(path)
+    if isinstance(found, list):
+        raise DriftInputError(path, "a list of stacks (a matrix), not a plan")
+    return found
+
+
+def _read_plan(path: Path, doc: dict | None, messages: list[dict]) -> StackDrift:
     result = StackDrift(stack_name(path), str(path))
     if doc is None:
         result.streamed = True
@@ -293,15 +345,29 @@ def read_plan(path: Path) -> StackDrift:
     return result
 
 
-def read_plans(paths: list[str]) -> list[StackDrift]:
+def read_plans(paths: list[str]) -> StackDrifts:
+    """Every plan of ``paths``, by stack name; with a stack list among them, every stack it
+    names without a plan as not planned (``planned=False``)."""
     stacks: dict[str, StackDrift] = {}
-    for path in expand(paths):
-        found = read_plan(path)
+    expected: list[str] | None = None
+    for path in expand(paths, empty_ok=True):
+        found = read_input(path)
+        if isinstance(found, list):
+            expected = [*(expected or []), *found]
+            continue
         if found.stack in stacks:
             raise DriftInputError(path, f"a second plan for stack {found.stack} (the first: "
                                         f"{stacks[found.stack].path}); name files <stack>.json")
         stacks[found.stack] = found
-    return [stacks[name] for name in sorted(stacks)]
+    if expected is None:
+        expand(paths)  # without a stack list, a folder without plans is an error
+    else:
+        for name in set(expected) - set(stacks):
+            stacks[name] = StackDrift(name, "", [Drifted("", "", "", None, None, NOT_PLANNED)],
+                                      identify(name, {}), planned=False)
+    result = StackDrifts(stacks[name] for name in sorted(stacks))
+    result.expected = None if expected is None else sorted(set(expected))
+    return result
 
 
 # The grouped report (JSON and Markdown) lives beside: drift_report.py.

@@ -46,13 +46,23 @@ def group_drift(stacks: list[StackDrift]) -> list[DriftGroup]:
     return sorted(groups.values(), key=lambda g: (-len(g.stacks), g.address, g.attribute))
 
 
+def _split(stacks: list[StackDrift]) -> tuple[list[StackDrift], list[str]]:
+    """(the planned stacks that drifted, the names of the stacks without a plan)."""
+    return ([s for s in stacks if s.planned and s.resources],
+            [s.stack for s in stacks if not s.planned])
+
+
 def report(stacks: list[StackDrift]) -> dict:
     """The JSON form: ``{"stacks": [{"stack", "resources": [{"address", "type",
     "attribute", "aws", "main"}]}], "groups": [...], "drifted_stacks": int}`` (only
-    the stacks that drifted are listed)."""
-    drifted = [s for s in stacks if s.resources]
+    the stacks that drifted are listed); with a stack list (``read_plans``), also
+    ``"expected_stacks": int`` and ``"not_planned": [stack, ...]``."""
+    drifted, not_planned = _split(stacks)
     identities = {s.stack: s.identity or Identity(s.stack) for s in stacks}
     rank = {e: i for i, e in enumerate(environment_order(i.environment for i in identities.values()))}
+    expected = getattr(stacks, "expected", None)
+    extra = {} if expected is None else {"expected_stacks": len(expected),
+                                         "not_planned": not_planned}
     return {
         "stacks": [{"stack": s.stack, "resources": [
             {"address": r.address, "type": r.type, "attribute": r.attribute, "aws": r.aws,
@@ -61,6 +71,7 @@ def report(stacks: list[StackDrift]) -> dict:
                     "main": g.main, "stacks": g.stacks, "where": where(g.stacks, identities, rank)}
                    for g in group_drift(drifted)],
         "drifted_stacks": len(drifted),
+        **extra,
     }
 
 
@@ -70,17 +81,26 @@ def to_json(stacks: list[StackDrift]) -> str:
 
 def to_markdown(stacks: list[StackDrift], limit: int = COMMENT_LIMIT) -> str:
     data = report(stacks)
-    drifted = [s for s in stacks if s.resources]
+    drifted, not_planned = _split(stacks)
+    planned = len(stacks) - len(not_planned)
     identities = {s.stack: s.identity or Identity(s.stack) for s in stacks}
     hint = "see the JSON report: `golden-path drift … --format json`"
     out = ["## golden_path drift", ""]
+    if not_planned:
+        names = take([f"`{n}`" for n in not_planned], limit // 4,
+                     lambda n: f"… and {n} more ({hint})", sep=", ")
+        out += [f"**{len(not_planned)} of {len(stacks)} stack(s) have no plan**: their plan "
+                "failed or never ran (the plan jobs' logs say why), so whether AWS matches main "
+                "there is unknown: " + ", ".join(names) + ".", ""]
     if not drifted:
+        if not_planned:
+            return "\n".join(out + [f"No drift in the {planned} stack(s) planned."]) + "\n"
         return "\n".join(out + [f"No drift: the real resources of all {len(stacks)} stack(s) "
                                 "match main."]) + "\n"
     resources = sum(len({r.address for r in s.resources}) for s in drifted)
     envs = environment_order(i.environment for i in identities.values())
     by_env = counts([s.stack for s in drifted], identities, "environment", envs)
-    out += [f"**{len(drifted)} of {len(stacks)} stack(s) differ from main** ({resources} "
+    out += [f"**{len(drifted)} of {planned} stack(s) differ from main** ({resources} "
             f"resource(s), {len(data['groups'])} distinct difference(s)); by environment: "
             + ", ".join(f"{k} {v}" for k, v in by_env.items()) + ".", ""]
     if any(s.streamed for s in drifted):
