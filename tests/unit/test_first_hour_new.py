@@ -1,6 +1,7 @@
-"""Issue 20, item 5: `golden-path new` with a platform.yaml that lacks what a new service
-needs (the state backend; a Lambda's telemetry.config_bucket) names the platform.yaml field
-to add, exits 2 and writes nothing."""
+"""Issue 20, the first hour, on the way to item 4 (which starts from the file `golden-path
+new` writes; not a numbered item of its own): `new` with a platform.yaml that lacks what a new
+service needs (the state backend; a Lambda's telemetry.config_bucket) names the platform.yaml
+field to add, exits 2 and writes nothing."""
 
 from __future__ import annotations
 

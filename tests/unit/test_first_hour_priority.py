@@ -1,4 +1,4 @@
-"""Issue 20, item 4: a listener rule priority clash is one problem across the environments,
+"""Issue 20, item 6: a listener rule priority clash is one problem across the environments,
 on the newer line (git, else modification time; never just the sorted order), with a
 priority that is free on that listener in every environment."""
 

@@ -1,5 +1,7 @@
-"""Issue 20, items 2 and 3: validating one file checks it within the fleet around it, and a
-service whose own file failed causes no follow-on problems elsewhere."""
+"""Issue 20, items 4 and 5: validating one file checks it within the fleet around it (item 4:
+`golden-path validate services/menu-web.yaml`, as `new` suggests, finds payment-webhook
+beside it), and a service whose own file failed, such as a typo in `team:`, causes no
+follow-on problems elsewhere (item 5)."""
 
 from __future__ import annotations
 
@@ -67,7 +69,7 @@ def test_a_call_to_a_service_that_runs_elsewhere_says_where_it_runs(tmp_path, ca
 
 
 def test_a_typo_in_team_is_the_only_problem(tmp_path, capsys):
-    """Item 3: not three more 'no service named payment-webhook' from menu-web's calls."""
+    """Item 5: not three more 'no service named payment-webhook' from menu-web's calls."""
     typo = SERVICES["payment-webhook"].replace("team: payments", "team: paymnets")
     root = first_hour_fleet(tmp_path, **{"payment-webhook": typo})
     file = root / "services" / "payment-webhook.yaml"
@@ -84,6 +86,7 @@ def test_a_typo_in_team_is_the_only_problem(tmp_path, capsys):
 
 
 def test_a_file_that_does_not_load_causes_no_follow_on_problems(tmp_path, capsys):
+    """Item 5, for a file that is not even YAML."""
     root = first_hour_fleet(tmp_path, **{"payment-webhook": "name: payment-webhook\nteam: [\n"})
     code, _, err = run(capsys, "validate", str(root / "services"))
     assert code == 2
@@ -91,7 +94,8 @@ def test_a_file_that_does_not_load_causes_no_follow_on_problems(tmp_path, capsys
 
 
 def test_synth_of_one_file_is_checked_within_its_fleet(tmp_path, capsys):
-    """The clash is refused before anything is synthesized (nothing imports cdktf here)."""
+    """Items 4 and 6: synth of one file is checked within its fleet too, so item 6's clash is
+    refused before anything is synthesized (nothing imports cdktf here)."""
     root = first_hour_fleet(tmp_path, **{"menu-api": web("menu-api", 100)})
     os.utime(root / "services" / "menu-web.yaml", (1, 1))
     code, _, err = run(capsys, "synth", str(root / "services" / "menu-api.yaml"),
@@ -101,7 +105,8 @@ def test_synth_of_one_file_is_checked_within_its_fleet(tmp_path, capsys):
 
 
 def test_graph_of_one_file_knows_the_services_it_calls(capsys):
-    """`golden-path graph services/x.yaml`: the callees are the fleet's around the file."""
+    """Item 4 for `golden-path graph services/x.yaml`: the callees are the fleet's around the
+    file."""
     from pathlib import Path
 
     from golden_path.cli import main
