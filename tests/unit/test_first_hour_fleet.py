@@ -1,6 +1,9 @@
-"""The fleet of a new user's first hour (GitHub issue 20): three accounts in us-east-1, a web
-service calling a function, a worker and a consumer. Other test_first_hour_* modules build it
-with ``first_hour_fleet`` and make the user's mistakes in it."""
+"""The fleet of a new user's first hour (GitHub issue 20): three accounts (sandbox, staging,
+production) in us-east-1, teams menu, orders and payments, and the user's four services: a
+Django web app (menu-web, calling the webhook), a Celery worker (orders-worker, scaling on its
+queue), a Node.js webhook function (payment-webhook) and a Python queue consumer
+(orders-consumer, a function on its own SQS queue). Other test_first_hour_* modules build it
+with ``first_hour_fleet`` and make the user's mistakes in it (the issue's items 1, 4, 5, 6)."""
 
 from __future__ import annotations
 
@@ -65,9 +68,10 @@ def worker(queue: str = "arn:aws:sqs:{region}:{account}:orders") -> str:
             f"scaling:\n  queue: {{arn: \"{queue}\", messages_per_task: 100}}\n" + ENVIRONMENTS)
 
 
-def function(name: str, team: str, extra: str = "") -> str:
-    return (f"name: {name}\nteam: {team}\nruntime: lambda\nlanguage: nodejs22.x\n"
-            "handler: index.handler\narchitecture: arm64\n"
+def function(name: str, team: str, extra: str = "", language: str = "nodejs22.x",
+             handler: str = "index.handler") -> str:
+    return (f"name: {name}\nteam: {team}\nruntime: lambda\nlanguage: {language}\n"
+            f"handler: {handler}\narchitecture: arm64\n"
             f"code:\n  s3: {{bucket: {team}-artifacts, key: {name}/{name}-0.1.0.zip}}\n"
             + extra + ENVIRONMENTS)
 
@@ -76,7 +80,8 @@ def function(name: str, team: str, extra: str = "") -> str:
 SERVICES = {
     "menu-web": web(extra="calls:\n  - service: payment-webhook\n"),
     "orders-worker": worker(),
-    "orders-consumer": function("orders-consumer", "orders"),
+    "orders-consumer": function("orders-consumer", "orders", "triggers:\n  sqs: {batch_size: 10}\n",
+                                language="python3.13", handler="orders_consumer.handler"),
     "payment-webhook": function("payment-webhook", "payments"),
 }
 
