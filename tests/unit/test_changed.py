@@ -247,3 +247,118 @@ def test_cli_matrix(tmp_path, capsys):
     assert [[s["stacks"] for s in step] for step in doc["rollout"][2]["shards"]] == [
         [[team_name("checkout", "production")]],
         [["a-production"], ["b-production"], ["c-production"]]]
+
+
+# ---- the platform's own environment names: dev, qa, prod-eu (a canary), prod-us --------
+
+CUSTOM = Path(__file__).resolve().parents[1] / "fixtures" / "custom-environments"
+#: tests/fixtures/custom-environments/platform.yaml: environment -> (account, region).
+CUSTOM_WHERE = {"dev": ("111100001111", "eu-west-1"), "qa": ("222200002222", "eu-west-1"),
+                "prod-eu": ("333300003333", "eu-west-1"), "prod-us": ("444400004444", "us-east-1")}
+
+
+def custom_team(env: str, extra: str = "") -> tuple[str, dict]:
+    account, region = CUSTOM_WHERE[env]
+    return f"team-checkout-{env}-{account}-{region}", {
+        "provider": {"aws": [{"region": region, "allowed_account_ids": [account]}]},
+        "resource": {"aws_sns_topic": {"notify": {"name": f"golden-path-checkout-{env}-notify",
+                                                  "tags": {"x": extra}}}}}
+
+
+def custom_service(name: str, env: str, threshold: int) -> dict:
+    account, region = CUSTOM_WHERE[env]
+    topic = f"arn:aws:sns:{region}:{account}:golden-path-checkout-{env}-notify"
+    return {"provider": {"aws": [{"region": region, "allowed_account_ids": [account]}]},
+            "resource": {"aws_cloudwatch_metric_alarm": {"a": {
+                "alarm_name": f"{env}-checkout-{name}-errors", "threshold": threshold,
+                "alarm_actions": [topic]}}}}
+
+
+def custom_fleet(tmp_path: Path, services: list[str], platform: bool = True) -> tuple[Path, Path]:
+    """Every service and every team route changes in all four environments; the
+    fixture's platform.yaml above the synth outputs (where `changed` looks for it)."""
+    base, head = {}, {}
+    for env in CUSTOM_WHERE:
+        name, stack = custom_team(env)
+        base[name], head[name] = stack, custom_team(env, "new")[1]
+        for service in services:
+            base[f"{service}-{env}"] = custom_service(service, env, 5)
+            head[f"{service}-{env}"] = custom_service(service, env, 9)
+    if platform:
+        (tmp_path / "platform.yaml").write_text((CUSTOM / "platform.yaml").read_text())
+    return write(tmp_path / "base.out", base), write(tmp_path / "cdktf.out", head)
+
+
+def test_rollout_in_the_platforms_own_environments(tmp_path, capsys):
+    services = ["shop", "svc1", "svc2", "svc3", "svc4"]
+    base, head = custom_fleet(tmp_path, services)
+    # No --platform: the platform.yaml above --head gives order, canary and bake.
+    assert main(["changed", "--base", str(base), "--head", str(head), "--format", "json",
+                 "--shards", "20"]) == 0
+    rollout = json.loads(capsys.readouterr().out)["rollout"]
+    assert [(w["number"], w["environment"], w["kind"], w["bake_minutes"]) for w in rollout] == [
+        (1, "dev", "main", 0), (2, "qa", "main", 45), (3, "prod-eu", "canary", 20),
+        (4, "prod-eu", "main", 30), (5, "prod-us", "main", 60)]
+    team = {env: custom_team(env)[0] for env in CUSTOM_WHERE}
+    # Inside a wave, the team route before the services that publish to it.
+    for wave, env in ((0, "dev"), (1, "qa"), (4, "prod-us")):
+        assert rollout[wave]["steps"] == [[team[env]], [f"{s}-{env}" for s in services]]
+    # The canary: shop (named), 10 % of the 5 services by a stable hash (1), their route.
+    others = sorted((f"{s}-prod-eu" for s in services if s != "shop"),
+                    key=lambda n: hashlib.sha256(n.encode()).hexdigest())
+    assert rollout[2]["steps"] == [[team["prod-eu"]], sorted(["shop-prod-eu", others[0]])]
+    assert rollout[3]["steps"] == [sorted(others[1:])]
+    # Shards keep to one account and region: prod-us is in us-east-1.
+    assert {(s["account"], s["region"]) for step in rollout[4]["shards"] for s in step} == {
+        CUSTOM_WHERE["prod-us"]}
+
+
+def test_single_environment_stacks_roll_out_by_their_profile(tmp_path):
+    """A single-environment file (no platform) names its environment by its profile:
+    beside a platform of dev .. prod-us, `legacy-production` rolls out as production."""
+    from golden_path.load.platform import load_platform
+
+    base, head = custom_fleet(tmp_path, ["shop"])
+    (head / "stacks" / "legacy-production").mkdir()
+    (head / "stacks" / "legacy-production" / "cdk.tf.json").write_text(
+        json.dumps(service_stack("checkout", env="production", name="legacy")))
+    rollout = changed_stacks(base, head, load_platform(tmp_path / "platform.yaml")).rollout
+    assert [(w.environment, w.kind, w.bake_minutes) for w in rollout] == [
+        ("dev", "main", 0), ("qa", "main", 45), ("prod-eu", "canary", 20),
+        ("production", "main", 30), ("prod-us", "main", 60)]
+    assert rollout[3].stacks == ["legacy-production"]
+
+
+def test_stacks_of_no_environment_are_an_error_naming_them(tmp_path, capsys):
+    """The bug: without the platform.yaml (none in or above --head) the whole dev .. prod-us
+    fleet matched no environment and went out in one last wave, unbaked."""
+    base, head = custom_fleet(tmp_path, ["shop"], platform=False)
+    assert main(["changed", "--base", str(base), "--head", str(head)]) == 2
+    err = capsys.readouterr().err
+    assert "8 stack(s) to apply are in no environment: no platform.yaml in or above --head, " \
+           "so the environments are sandbox, staging and production" in err
+    assert "shop-dev, shop-prod-eu, shop-prod-us, shop-qa, team-checkout-dev-" in err
+    assert "Pass --platform with the platform.yaml they were synthesized with" in err
+    # With the platform.yaml named, the same outputs roll out.
+    (tmp_path / "p").mkdir()
+    platform = tmp_path / "p" / "platform.yaml"
+    platform.write_text((CUSTOM / "platform.yaml").read_text())
+    assert main(["changed", "--base", str(base), "--head", str(head), "--platform",
+                 str(platform)]) == 0
+    assert "8 stack(s) to plan and apply in 4 wave(s)" in capsys.readouterr().out  # shop: the canary
+    # A platform whose environments the stacks are not in says which it has.
+    with pytest.raises(SpecError) as caught:
+        changed_stacks(base, head, load_example_platform())
+    assert caught.value.problems[0].hint.startswith(
+        f"8 stack(s) to apply are in no environment: {EXAMPLE_PLATFORM} has the environments "
+        "sandbox, staging, production")
+    # Removed stacks are not applied: no error for them.
+    (tmp_path / "empty").mkdir()
+    removed = changed_stacks(base, tmp_path / "empty", load_example_platform())
+    assert (removed.apply_order, len(removed.removed)) == ([], 8)
+
+
+def load_example_platform():
+    from golden_path.load.platform import load_platform
+
+    return load_platform(EXAMPLE_PLATFORM)

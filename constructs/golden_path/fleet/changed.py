@@ -11,8 +11,10 @@ Apply order is a rollout: the platform's environments in their rollout order fir
 canary gets a canary wave (named services, or a share of the changed stacks chosen by
 a stable hash of the stack name) before the rest. Each wave carries its environment and
 its bake time, the wait before the alarm gate (``fleet/gate.py``) lets the next wave
-start. ``--shards N`` cuts the stacks into at most N lists planned (or applied) one
-after another, one CI job each: GitHub Actions refuses a matrix over 256 jobs.
+start. A stack to apply that is in no environment (of the platform, or a profile's name
+for a single-environment file) is an error naming it (``stack_environments``).
+``--shards N`` cuts the stacks into at most N lists planned (or applied) one after
+another, one CI job each: GitHub Actions refuses a matrix over 256 jobs.
 """
 
 from __future__ import annotations
@@ -232,19 +234,20 @@ def canary_stacks(group: set[str], deps: dict[str, set[str]], environment: str, 
 def plan_rollout(names: set[str], deps: dict[str, set[str]], environments: list,
                  env_of: Callable[[str], str | None]) -> list[Wave]:
     """Waves: environments in rollout order, each split into canary and main; inside a
-    wave, dependency steps. Stacks of no listed environment come last, one wave."""
+    wave, dependency steps. Every stack must be in one of ``environments``
+    (``changed_stacks`` refuses the others, naming them)."""
     by_env: dict[str | None, set[str]] = {}
     for name in names:
         by_env.setdefault(env_of(name), set()).add(name)
     parts: list[tuple[str | None, str, int, set[str]]] = []
-    for env in sorted(environments, key=lambda e: e.order):
+    for env in sorted(environments, key=lambda e: (e.order, e.name)):
         group = by_env.pop(env.name, set())
         canary = canary_stacks(group, deps, env.name, env.canary) if group and env.canary else set()
         if canary:
             parts.append((env.name, "canary", env.canary.bake_minutes, canary))
         parts.append((env.name, "main", env.bake_minutes, group - canary))
-    for env_name in sorted(by_env, key=str):
-        parts.append((env_name, "main", 0, by_env[env_name]))
+    if by_env:
+        raise ValueError(f"stacks of no environment: {sorted(n for g in by_env.values() for n in g)}")
     waves = []
     for env_name, kind, bake, part in parts:
         if part:
@@ -254,8 +257,43 @@ def plan_rollout(names: set[str], deps: dict[str, set[str]], environments: list,
 
 
 def wave_title(wave: Wave) -> str:
-    where = wave.environment or "stacks of no environment in platform.yaml"
-    return f"{where} canary" if wave.kind == "canary" else where
+    return f"{wave.environment} canary" if wave.kind == "canary" else str(wave.environment)
+
+
+def stack_environments(names: set[str], platform=None) -> tuple[list[RolloutEnvironment],
+                                                                Callable[[str], str | None]]:
+    """The environments ``names`` roll out in, and the environment of a stack.
+
+    The platform's environments (``rollout_environments``); besides them, a profile's name
+    the platform does not use as an environment: a single-environment file (no platform)
+    names its environment by its profile, and its stack rolls out with that profile's order
+    and bake. A stack in none of them cannot be placed: an error naming the stacks and the
+    fix, never an unbaked wave of its own (a platform.yaml not found above --head, say,
+    would put the whole fleet there)."""
+    environments = rollout_environments(platform)
+    listed = {e.name for e in environments}
+    profiles = [e for e in rollout_environments(None) if e.name not in listed]
+
+    def env_of(name: str) -> str | None:
+        return environment_of_stack(name, environments) or environment_of_stack(name, profiles)
+
+    unknown = sorted(n for n in names if env_of(n) is None)
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10
+                                           else "")
+        if platform is None:
+            where = ("no platform.yaml in or above --head, so the environments are sandbox, "
+                     "staging and production")
+        else:
+            where = (f"{getattr(platform, 'file', 'platform.yaml')} has the environments "
+                     f"{', '.join(e.name for e in environments)}")
+        raise SpecError(Problem(("--head",), shown, (
+            f"{len(unknown)} stack(s) to apply are in no environment: {where}, and their names "
+            "(<service>-<environment>, team-<team>-<environment>-<account>-<region>) end in none "
+            "of them. Pass --platform with the platform.yaml they were synthesized with (its "
+            "environments give the rollout order and bake times)")))
+    used = {env_of(n) for n in names}
+    return environments + [e for e in profiles if e.name in used], env_of
 
 
 # ---- shards: at most N CI jobs, each planning (or applying) its stacks in turn --------
@@ -313,11 +351,7 @@ def changed_stacks(base: str | Path, head: str | Path, platform=None, *,
     changed = sorted(n for n in set(after) & set(before)
                      if _canonical(after[n]) != _canonical(before[n]))
     head_deps, base_deps = dependencies(after), dependencies(before)
-    environments = rollout_environments(platform)
-
-    def env_of(name: str) -> str | None:
-        return environment_of_stack(name, environments)
-
+    environments, env_of = stack_environments(set(added) | set(changed), platform)
     rollout = plan_rollout(set(added) | set(changed), head_deps, environments, env_of)
     apply_order = [n for wave in rollout for n in wave.stacks]
     wave_of = {n: w.number for w in rollout for n in w.stacks}
