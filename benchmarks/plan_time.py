@@ -1,6 +1,9 @@
 """Plan time per stack against the local AWS emulator, and what it means for sharded CI.
 
-    .venv/bin/python benchmarks/plan_time.py [--repeat 3] [--stacks 900] [--shards 20]
+    .venv/bin/python benchmarks/plan_time.py [--repeat 3] [--stacks 900]
+                                             [--shards N ...] [--kinds KIND ...]
+
+(defaults: 3 repeats, 900 stacks, --shards 1 10 20 50 100, every kind).
 
 Reuses the lifecycle harness (tests/lifecycle/: a moto server, the platform built in it,
 one fleet-form service per kind synthesized in-process) without changing it. For each
@@ -131,7 +134,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--stacks", type=int, default=900, help="changed stacks to project for")
-    parser.add_argument("--shards", type=int, nargs="+", default=[1, 10, 20, 50, 100])
+    parser.add_argument("--shards", type=int, nargs="+", default=[1, 10, 20, 50, 100],
+                        help="job counts to project for (default: 1 10 20 50 100)")
     parser.add_argument("--kinds", nargs="+", help="default: every kind")
     args = parser.parse_args()
 

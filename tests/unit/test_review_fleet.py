@@ -306,3 +306,22 @@ def test_json_out_is_named_where_the_comment_shortens(tmp_path, capsys):
     assert len(text) <= COMMENT_LIMIT
     assert f"more (see the JSON report, `{out}`)" in text
     assert len(ReviewModel.model_validate_json(out.read_text()).stacks) == 1000
+
+
+def test_shortened_summary_counts_say_where_the_rest_is(tmp_path, capsys):
+    """25 teams change: the summary's "by team" shows 20 counts, then how many more and
+    that the JSON report has them (it does: all 25)."""
+    docs = {f"s{i}-production": {"resource": {"aws_ssm_parameter": {"p": {
+        "value": f"v{i}", "tags": {"environment": "production", "service": f"s{i}",
+                                   "team": f"team{i:02d}"}}}}} for i in range(25)}
+    _write(tmp_path / "base", docs)
+    for doc in docs.values():
+        doc["resource"]["aws_ssm_parameter"]["p"]["value"] += "-new"
+    _write(tmp_path / "head", docs)
+    out = tmp_path / "review.json"
+    assert main(["review", "--base", str(tmp_path / "base"), "--head", str(tmp_path / "head"),
+                 "--json-out", str(out)]) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("- by team: ")]
+    assert line == ("- by team: " + ", ".join(f"team{i:02d} 1" for i in range(20))
+                    + f" … and 5 more (see the JSON report, `{out}`)")
+    assert len(ReviewModel.model_validate_json(out.read_text()).summary.by_team) == 25

@@ -182,13 +182,15 @@ def _checkov_line(review: ReviewModel) -> list[str]:
 
 # --------------------------------------------------------------------------- summary
 
-def _counts(title: str, values: dict[str, int], limit: int = 20) -> str:
+def _counts(title: str, values: dict[str, int], hint: str, limit: int = 20) -> str:
+    """``- title: a 3, b 2, …``: the first ``limit`` counts, then how many more and where
+    they are (``hint``: the JSON report)."""
     parts = [f"{k} {v}" for k, v in values.items()]
-    more = f" and {len(parts) - limit} more" if len(parts) > limit else ""
+    more = f" … and {len(parts) - limit} more ({hint})" if len(parts) > limit else ""
     return f"- {title}: " + ", ".join(parts[:limit]) + more
 
 
-def _summary(review: ReviewModel) -> list[str]:
+def _summary(review: ReviewModel, hint: str) -> list[str]:
     s = review.summary
     total = s.stacks_changed + s.stacks_added + s.stacks_removed
     if not total:
@@ -201,7 +203,7 @@ def _summary(review: ReviewModel) -> list[str]:
     for title, values in (("by environment", s.by_environment), ("by team", s.by_team),
                           ("by kind", s.by_kind)):
         if set(values) - {"-", "other"}:  # stacks without tags say nothing here
-            out.append(_counts(title, values))
+            out.append(_counts(title, values, hint))
     return out if out[-1] else out[:-1]
 
 
@@ -234,7 +236,7 @@ def _imports(review: ReviewModel, budget: int, hint: str) -> list[str]:
     n = len(review.imports)
     out = [f"### Imports: {n} live resource{'s' if n != 1 else ''} taken over in place "
            f"({len(by_stack)} stack{'s' if len(by_stack) != 1 else ''}; docs/migration.md)", "",
-           _counts("By type", dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))), ""]
+           _counts("By type", dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))), hint), ""]
     blocks = [f"<details><summary><code>{stack}</code> ({len(items)})</summary>\n\n"
               + "\n".join(f"- `{i.address}` ← `{i.id}`"
                           + ("" if i.action == "import" else f" ({i.action})") for i in items)
@@ -350,7 +352,7 @@ def render(review: ReviewModel, limit: int = COMMENT_LIMIT, json_out: str | None
     out += ["### What you must not miss", ""]
     out += _must_not_miss(review, int(room * MUST_SHARE), hint)
     out += _checkov_line(review)
-    out += ["", "### Summary", ""] + _summary(review)
+    out += ["", "### Summary", ""] + _summary(review, hint)
     if review.removed_stacks:
         out += ["", _names_line("Removed stacks, destroyed only by the explicit destroy step "
                                 "(docs/ci.md: Removing a service): ", review.removed_stacks,
