@@ -1,8 +1,9 @@
 """docs/getting-started.md cannot go stale (issue 20): its own commands of steps 2 to 5 (the
-set-up of `my-fleet/`, `golden-path new`, `validate`, `explain`) are read from the Markdown
-and run, in that order, in a temporary copy of the clone's `examples/`, and every output line
-the page shows must be what the command prints (`...` on the page stands for lines it
-leaves out). Nothing is synthesized: these commands import no cdktf."""
+set-up of `my-fleet/`, `golden-path new`, step 4's example fields written into the new file,
+`validate`, `explain`) are read from the Markdown and run, in that order, in a temporary copy
+of the clone's `examples/`, and every output line the page shows must be what the command
+prints (`...` on the page stands for lines it leaves out). Nothing is synthesized: these
+commands import no cdktf."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import ROOT
 from golden_path.cli import main
@@ -101,6 +103,14 @@ def test_the_page_is_what_its_commands_print(clone, capsys):
                     pytest.fail(f"step {block.step} runs `{command}`, which this test does not "
                                 f"run: add it to SHELL or GOLDEN_PATH if it is quick")
                 ran.append(command)
+        elif block.lang == "yaml" and block.step == 4:
+            # "the shared fields could say": put them into the file `new` wrote
+            written = list((clone / "my-fleet" / "services").glob("*.yaml"))
+            assert len(written) == 1, written
+            data = yaml.safe_load(written[0].read_text())
+            data.update(yaml.safe_load("\n".join(block.lines)))
+            written[0].write_text(yaml.safe_dump(data, sort_keys=False))
+            ran.append(f"edit {written[0].name}")
         elif block.lang == "" and block.lines and block.lines[0].startswith("$ "):
             command, shown = block.lines[0][2:], block.lines[1:]
             if command.startswith("golden-path validate my-fleet/") and not any(
@@ -121,7 +131,7 @@ def test_the_page_is_what_its_commands_print(clone, capsys):
             assert main(["validate", "my-fleet/"]) == 2
             assert said.group(1) in capsys.readouterr().err
     names = [" ".join(shlex.split(c)[:2]) for c in ran]
-    for expected in ("mkdir -p", "cp examples/platform.yaml", "golden-path new",
+    for expected in ("mkdir -p", "cp examples/platform.yaml", "golden-path new", "edit",
                      "golden-path validate", "golden-path explain"):
         assert any(n.startswith(expected) for n in names), (expected, ran)
     assert sum(n == "golden-path validate" for n in names) >= 2, ran
