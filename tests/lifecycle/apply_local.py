@@ -137,6 +137,10 @@ class Outcome:
     #: ``terraform plan -json`` after apply (and, for DRIFT kinds, after the changes made
     #: behind Terraform's back), for ``golden-path drift``.
     drift_plan: Path | None = None
+    #: The GATE kind: ``golden-path gate`` on the applied stack, as (exit code, output):
+    #: first as applied, then with ``gate_alarm`` set to ALARM.
+    gate: list[tuple[int, str]] = field(default_factory=list)
+    gate_alarm: str = ""
 
 
 def lifecycle(session: Session, kind: str, echo: Callable[[str], None] | None = None) -> Outcome:
@@ -175,6 +179,8 @@ def _lifecycle(session: Session, run: StackRun, out: Outcome) -> None:
         out.applied = managed(run.remote_state())
         out.lock = run.observe_lock()
         failed(run.plan())  # exit 2 is a perpetual diff: the output names the attribute
+        if out.kind == GATE:
+            _gate(session, run, out)
         if out.kind in DRIFT:
             DRIFT[out.kind](session, run, out.applied)
         out.drift_plan = session.root / "drift" / f"{run.name}.plan.json"
@@ -208,6 +214,40 @@ def _drift_lambda_sqs(session: Session, run: StackRun, applied: list[dict]) -> N
     sqs = session.emu.client("sqs", run.account)
     sqs.set_queue_attributes(QueueUrl=queue["url"], Attributes={
         "VisibilityTimeout": str(queue["visibility_timeout_seconds"] + 60)})
+
+
+#: The kind whose applied stack goes through the alarm gate (``golden-path gate``).
+GATE = "lambda-schedule"
+GATE_REASON = "lifecycle: an alarm of the wave fires"
+
+
+def _gate(session: Session, run: StackRun, out: Outcome) -> None:
+    """``golden-path gate`` as the apply workflow runs it after a wave (a fresh process,
+    the account's credentials, alarm names from the synthesized stack), against the
+    emulator: once as applied (must pass), once with one of the stack's alarms set to
+    ALARM with ``set_alarm_state`` (must stop, naming it); the alarm is set back to OK."""
+    import subprocess
+
+    cli = str(Path(sys.executable).with_name("golden-path"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(session.emu.credentials(run.account), AWS_CONFIG_FILE=os.devnull,
+               AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    cmd = [cli, "gate", "--out", str(session.root / "out"), "--stacks", run.name,
+           "--endpoint-url", session.emu.url, "--wave", "1"]
+
+    def gate() -> None:
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        out.gate.append((done.returncode, done.stdout + done.stderr))
+
+    gate()
+    out.gate_alarm = sorted(r["values"]["alarm_name"] for r in out.applied
+                            if r["type"] == "aws_cloudwatch_metric_alarm")[0]
+    cloudwatch = session.emu.client("cloudwatch", run.account, session.platform.region)
+    cloudwatch.set_alarm_state(AlarmName=out.gate_alarm, StateValue="ALARM", StateReason=GATE_REASON)
+    try:
+        gate()
+    finally:
+        cloudwatch.set_alarm_state(AlarmName=out.gate_alarm, StateValue="OK", StateReason="lifecycle")
 
 
 #: Kinds whose stack the lifecycle changes behind Terraform's back before the drift plan.
@@ -318,6 +358,10 @@ def main(argv: list[str]) -> int:
                   "resources checked gone"
                   + (f"; kept on purpose (skip_destroy): {', '.join(kept)}" if kept else "")
                   + (f"; LEFT BEHIND: {', '.join(stray)}" if stray else ""))
+        if o.gate:
+            codes = [code for code, _ in o.gate]
+            print(f"[{o.stack}] alarm gate: exit {codes[0]} as applied, exit "
+                  f"{codes[-1]} with {o.gate_alarm} in ALARM")
         for failure in o.failures:
             print(f"[{o.stack}] FAILED: {failure}")
         ok = ok and not o.failures and not stray and o.state_after_destroy == []

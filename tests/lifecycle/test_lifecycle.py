@@ -9,7 +9,9 @@ backend as synthesized (only the emulator's endpoint and skip flags are passed w
 ``-backend-config``), ``apply``, the state lock observed while held, ``plan
 -detailed-exitcode`` (0: no perpetual diff), ``destroy``, and then nothing the stack
 created may be left in the emulator (production log groups with skip_destroy excepted,
-as documented). The stacks run a few at a time against the one emulator
+as documented). After apply, the alarm gate (``golden-path gate``) reads one stack's
+alarms from the emulator's CloudWatch: it passes, then stops once one of them is set to
+ALARM. The stacks run a few at a time against the one emulator
 (GOLDEN_PATH_LIFECYCLE_PARALLEL, default 3). ``make apply-local`` runs one of them by hand.
 """
 
@@ -251,3 +253,26 @@ def test_drift_reports_exactly_what_changed_behind_terraforms_back(outcomes, lif
     # The untouched stacks, alone: no drift, exit 0.
     others = [str(o.drift_plan) for k, o in outcomes.items() if k != "lambda-sqs"]
     assert main(["drift", *others, "--format", "json"]) == 0
+
+
+def test_the_alarm_gate_passes_then_stops_on_an_alarm_of_the_applied_stack(outcomes):
+    """``golden-path gate`` after apply, as apply-stack.yml runs it after a wave: a fresh
+    process with the account's credentials, the alarm names read from the synthesized
+    stack, their state from the emulator's CloudWatch (apply_local._gate)."""
+    o = outcomes[al.GATE]
+    assert not o.failures, _explain(o)
+    stack = json.loads((o.run.source / "cdk.tf.json").read_text())
+    alarms = sorted(a["alarm_name"] for rtype in ("aws_cloudwatch_metric_alarm",
+                                                  "aws_cloudwatch_composite_alarm")
+                    for a in stack["resource"].get(rtype, {}).values())
+    assert len(alarms) >= 3 and o.gate_alarm in alarms
+    (passed, first), (stopped, second) = o.gate
+    assert passed == 0, first
+    assert first.startswith(f"gate: {len(alarms)} alarm(s) of 1 stack(s): ") and "not found" not in first
+    assert "gate: wave 1 passed; the rollout goes on" in first
+    assert stopped == 1, second
+    assert "gate: STOP: the rollout stops after wave 1\n1 alarm(s) in ALARM:\n" in second
+    assert f"  {o.gate_alarm} (stack {o.stack}) since " in second
+    assert second.split(f"  {o.gate_alarm} (stack {o.stack}) since ")[1].split("\n")[0].endswith(
+        f": {al.GATE_REASON}")
+    assert "re-run the apply workflow from wave 1" in second
