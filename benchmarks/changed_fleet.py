@@ -8,6 +8,14 @@ synthesizes again (head) and runs `golden-path changed` on the two outputs: the
 stacks it lists are the ones the pull-request workflow plans (examples/ci/). Last, a
 platform change: one line of a shared template (the exporter's compression) rendered
 differently in every service stack, in rollout waves and plan shards.
+
+Measured (2 shared cores, 300 services: 924 stacks, 24 of them team routes): change 1
+plans 1 stack, change 2 three; change 3 changes 900 stacks, 3 waves of 300 (sandbox,
+staging, production; bake 0, 15, 30 min), each applied in 20 jobs of 15 stacks; the plan
+matrix is 20 jobs of 42 to 50 stacks (7 + 7 + 6 over the three accounts), 27,877 bytes
+of job output. Issue 19's own line (the exporter's ``timeout: 10s``) is rendered into the
+ECS sidecar's config only: 90 stacks; ``benchmarks/review_fleet.py --change timeout``
+synthesizes exactly that change.
 """
 
 from __future__ import annotations

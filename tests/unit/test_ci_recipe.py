@@ -1,6 +1,6 @@
 """The GitHub Actions recipe: its shape, and its shell steps run for real on `changed` output
 (with a stand-in `terraform` where they would plan or apply), down to a generated fleet's
-936 stacks changed by one line of a shared template."""
+924 stacks, 900 of them changed by one line of a shared template."""
 
 from __future__ import annotations
 
@@ -219,7 +219,7 @@ def test_apply_shard_stops_at_its_first_failure(rollout_outs):
     assert len((rollout_outs / "terraform.log").read_text().splitlines()) == 4
 
 
-# ---- a generated fleet: 936 stacks, a one-line change in a shared template ---------------
+# ---- a generated fleet: 924 stacks, a one-line change in a shared template ---------------
 
 N_SERVICES = 300
 
@@ -237,10 +237,10 @@ def _fleet_key() -> str:
 
 @pytest.fixture(scope="module")
 def fleet_change(tmp_path_factory) -> Path:
-    """base.out: a generated fleet of 300 services (936 stacks) synthesized in-process;
+    """base.out: a generated fleet of 300 services (924 stacks) synthesized in-process;
     cdktf.out: the same with the exporter's `compression` rendered differently, as a
     one-line change of templates/_exporter.yaml.j2 would (900 service stacks change, the
-    36 team routes do not). The synthesis (about a minute) is kept in the temporary
+    24 team routes do not). The synthesis (about a minute) is kept in the temporary
     directory for the next session while golden_path's code and the generator stay the same."""
     import tempfile
 
