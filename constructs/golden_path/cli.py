@@ -161,7 +161,20 @@ def _cmd_drift(args: argparse.Namespace) -> int:
     from .review.drift import DriftInputError, read_plans, to_json, to_markdown
 
     try:
-        stacks = read_plans(args.plans)
+        if args.expect:
+            import json as _json
+            from pathlib import Path
+
+            from .review.drift import stack_list
+
+            try:
+                listed = stack_list(_json.loads(Path(args.expect).read_text()))
+            except (OSError, ValueError) as err:
+                raise DriftInputError(args.expect, f"cannot read it as JSON ({err})") from None
+            if listed is None:
+                raise DriftInputError(args.expect, "--expect takes `golden-path changed "
+                                      "--format matrix` or `--format json` output")
+        stacks = read_plans([*([args.expect] if args.expect else []), *args.plans])
     except DriftInputError as err:
         print(f"golden-path drift: {' '.join(str(err).split())}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -350,11 +363,16 @@ def parser() -> argparse.ArgumentParser:
                        description="Each stack whose real resources differ from main: the "
                                    "resource, the attribute, the value in AWS (refreshed) and "
                                    "in main (the prior state), grouped across stacks. Exit 1 "
-                                   "where any stack drifted, 0 where none, 2 on a file it "
+                                   "where any stack drifted or an expected stack has no "
+                                   "plan, 0 where none, 2 on a file it "
                                    "cannot read. See docs/review.md.")
     d.add_argument("plans", nargs="+", metavar="PLAN_JSON",
                    help="`terraform show -json PLAN` or `terraform plan -json` output, one per "
                         "stack, named <stack>.json or <stack>.plan.json (or a folder of them)")
+    d.add_argument("--expect", metavar="STACKS_JSON",
+                   help="every stack that should have a plan (`changed --format matrix` or "
+                        "`--format json` output): a stack without a plan is reported as not "
+                        "planned and exits 1 (a stack list among PLAN_JSON works the same)")
     d.add_argument("--format", choices=["markdown", "json"], default="markdown")
     d.set_defaults(func=_cmd_drift)
     register_discover(sub)  # its arguments and command live in discover/command.py
