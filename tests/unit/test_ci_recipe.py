@@ -345,5 +345,5 @@ def test_nightly_drift_plans_every_stack_in_shards_and_keeps_one_issue(outs):
     assert sorted(p.name for p in (outs / "plans").iterdir()) == [
         "blog-sandbox.plan.json", "shop-sandbox.plan.json"]
     report = step(doc, "report", "Drift report, kept in one issue")["run"]
-    assert "golden-path drift expected-stacks.json plans/" in report and "--label drift" in report
+    assert "golden-path drift --expect expected-stacks.json plans/" in report and "--label drift" in report
     assert "gh issue close" in report and "gh issue edit" in report
