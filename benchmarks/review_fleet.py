@@ -31,14 +31,14 @@ Then, per change, in this process and in the same run:
 measures on them without synthesizing (each synth of the 924 stacks: about 52 s on 2
 cores, with the synth cache cold).
 
-Measured (2 shared cores; `--keep`, then `--reuse`; the two runs' figures):
+Measured (2 cores, nothing else running, `--reuse`):
 
 - timeout: 90 changed stacks; 2 changes in 1 group of stacks, the comment 3,575
-  characters with the old and new line; review 3.9 / 5.0 s (2.7 / 2.2 x the floor of
-  1.5 / 2.3 s), a fresh process 4.8 / 6.0 s; 3 waves of 30 stacks, 20 plan jobs of 4 or 5.
+  characters with the old and new line; review 3.0 s (1.6 x the floor of 1.9 s), a fresh
+  process 3.2 s; 3 waves of 30 stacks, 20 plan jobs of 4 or 5.
 - fleet-wide: 924 changed stacks; 7 changes in 4 groups, 10,643 characters; review
-  4.3 / 4.9 s (2.6 / 2.4 x the floor of 1.7 / 2.1 s), a fresh process 4.0 / 6.0 s;
-  3 waves (300, 312, 312 stacks), 20 plan jobs of 44 to 50 stacks.
+  3.3 s (1.3 x the floor of 2.6 s), a fresh process 3.3 s; 3 waves (300, 312, 312
+  stacks), 20 plan jobs of 44 to 50 stacks.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from ..errors import Problem, SpecError
 from ..spec.environments import PROFILES
@@ -131,12 +130,16 @@ def load_stacks(out: str | Path) -> dict[str, dict]:
             for d in sorted(root.iterdir()) if (d / "cdk.tf.json").is_file()}
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in value.items() if k != "//"}
-    if isinstance(value, list):
-        return [_canonical(v) for v in value]
-    return value
+def _comparable(doc: dict) -> dict:
+    """A stack document without cdktf's ``//`` metadata, which it writes at the top and in
+    each resource or data source's block (nowhere deeper): a shallow copy, not a deep one."""
+    def blocks(kinds: dict) -> dict:
+        return {t: {n: ({k: v for k, v in a.items() if k != "//"}
+                        if isinstance(a, dict) and "//" in a else a) for n, a in items.items()}
+                for t, items in kinds.items()} if isinstance(kinds, dict) else kinds
+
+    return {k: blocks(v) if k in ("resource", "data") else v
+            for k, v in doc.items() if k != "//"}
 
 
 def _topics_created(stack: dict) -> set[str]:
@@ -341,15 +344,19 @@ def _resources(stack: dict) -> int:
 
 
 def changed_stacks(base: str | Path, head: str | Path, platform=None, *,
-                   shards: int | None = None) -> ChangedStacks:
+                   shards: int | None = None, before: dict[str, dict] | None = None,
+                   after: dict[str, dict] | None = None) -> ChangedStacks:
     """What changed from ``base`` to ``head``, in rollout order; ``platform`` (a loaded
     platform.yaml) gives the environments' order, canary and bake times (default: the
-    three profiles in order); ``shards`` cuts the stacks into at most that many CI jobs."""
-    before, after = load_stacks(base), load_stacks(head)
+    three profiles in order); ``shards`` cuts the stacks into at most that many CI jobs.
+    ``before``/``after``: the two outputs' documents when the caller has parsed them
+    already (the review), so no document is parsed twice."""
+    before = load_stacks(base) if before is None else before
+    after = load_stacks(head) if after is None else after
     added = sorted(set(after) - set(before))
     removed = sorted(set(before) - set(after))
     changed = sorted(n for n in set(after) & set(before)
-                     if _canonical(after[n]) != _canonical(before[n]))
+                     if after[n] != before[n] and _comparable(after[n]) != _comparable(before[n]))
     head_deps, base_deps = dependencies(after), dependencies(before)
     environments, env_of = stack_environments(set(added) | set(changed), platform)
     rollout = plan_rollout(set(added) | set(changed), head_deps, environments, env_of)

@@ -50,7 +50,7 @@ def run_review(args: argparse.Namespace) -> int:
     if args.head and args.base and Path(args.base).exists():
         from ..fleet.changed import changed_stacks
 
-        changed = changed_stacks(args.base, args.head)
+        changed = changed_stacks(args.base, args.head, before=base_docs, after=head_docs)
     skips = (skips_added(args.base, args.head, base_docs=base_docs, head_docs=head_docs)
              if args.head else [])
     cost = _review_cost(args, diffs, found) if args.head else None
