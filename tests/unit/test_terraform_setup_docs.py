@@ -28,6 +28,7 @@ def _version(text: str) -> tuple[int, ...]:
 
 def test_one_terraform_version_everywhere():
     said = {page: VERSION_SAID.findall((DOCS / page).read_text()) for page in PAGES}
+    said["README.md"] = VERSION_SAID.findall((ROOT / "README.md").read_text())
     assert all(said.values()), f"a page does not say which Terraform it needs: {said}"
     assert {v for found in said.values() for v in found} == {em.TERRAFORM_VERSION}, said
     hint = dict(em.missing_tools([]) if shutil.which("terraform") is None else [])
