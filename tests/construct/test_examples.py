@@ -328,8 +328,9 @@ def terraform_dir(tmp_path_factory, terraform_bin, example_stacks) -> Path:
     mirror = next((Path(m) for m in MIRROR_CANDIDATES
                    if m and (Path(m) / "registry.terraform.io/hashicorp/aws").is_dir()), None)
     if mirror is None:
-        _require_tool("a local mirror of hashicorp/aws",
-                      "set GOLDEN_PATH_TF_MIRROR to a filesystem mirror directory")
+        import emulator as em
+
+        _require_tool("a local mirror of hashicorp/aws", em.mirror_hint(list(MIRROR_CANDIDATES)))
     work = tmp_path_factory.mktemp("terraform")
     (work / "cli.tfrc").write_text(f"""
 provider_installation {{
