@@ -161,3 +161,19 @@ def test_a_dict_in_a_teams_own_stack_written_by_an_app_has_a_relative_backend(
     assert stack["terraform"]["backend"] == {
         "local": {"path": "terraform.billing-api-staging.tfstate"}}
     assert not [s for s in _strings(stack["terraform"]) if str(tmp_path) in s]
+
+
+def test_a_fleet_form_mapping_is_one_error_that_says_how_to_load_it():
+    """A fleet-form file read as a dict lacks platform.yaml: one error, not a list of
+    missing accounts and networks."""
+    import yaml
+
+    from conftest import EXAMPLES
+    from golden_path.l3.application_service import as_resolved
+
+    data = yaml.safe_load((EXAMPLES / "services" / "storefront.yaml").read_text())
+    with pytest.raises(SpecError) as caught:
+        as_resolved(data)
+    [problem] = caught.value.problems
+    assert problem.field == "environments" and problem.value == ["production", "sandbox", "staging"]
+    assert "load_service(path, environment)" in problem.hint and "platform.yaml" in problem.hint

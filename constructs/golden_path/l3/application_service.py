@@ -16,6 +16,14 @@ def as_resolved(spec: AnySpec | Mapping[str, Any] | Resolved) -> Resolved:
     """Validate and resolve a spec given in any of the accepted forms."""
     if isinstance(spec, (ResolvedService, ResolvedFunction)):
         return spec
+    if isinstance(spec, Mapping) and "environments" in spec:
+        from ..errors import Problem, SpecError
+
+        raise SpecError(Problem(("environments",), sorted(spec["environments"] or {}), (
+            "a fleet-form spec takes its accounts, network and telemetry from platform.yaml, "
+            "which a mapping does not carry: load it with `load_service(path, environment)` (or "
+            "`load_all([folder])`) and pass ApplicationService one spec per environment "
+            "(docs/python-api.md)")))
     return resolve_service(parse_service(dict(spec) if isinstance(spec, Mapping) else spec))
 
 
