@@ -9,6 +9,7 @@ import sys
 from .alerts.slo_report import register as register_slo
 from .discover.command import register as register_discover
 from .errors import Problem, SpecError
+from .review.drift_command import register as register_drift
 
 EXIT_BAD_INPUT = 2
 
@@ -155,31 +156,6 @@ def _cmd_review(args: argparse.Namespace) -> int:
     from .review.command import run_review
 
     return run_review(args)
-
-
-def _cmd_drift(args: argparse.Namespace) -> int:
-    from .review.drift import DriftInputError, read_plans, to_json, to_markdown
-
-    try:
-        if args.expect:
-            import json as _json
-            from pathlib import Path
-
-            from .review.drift import stack_list
-
-            try:
-                listed = stack_list(_json.loads(Path(args.expect).read_text()))
-            except (OSError, ValueError) as err:
-                raise DriftInputError(args.expect, f"cannot read it as JSON ({err})") from None
-            if listed is None:
-                raise DriftInputError(args.expect, "--expect takes `golden-path changed "
-                                      "--format matrix` or `--format json` output")
-        stacks = read_plans([*([args.expect] if args.expect else []), *args.plans])
-    except DriftInputError as err:
-        print(f"golden-path drift: {' '.join(str(err).split())}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(to_json(stacks) if args.format == "json" else to_markdown(stacks), end="")
-    return 1 if any(s.resources for s in stacks) else 0
 
 
 def _warn(services) -> None:
@@ -358,23 +334,7 @@ def parser() -> argparse.ArgumentParser:
                    help="the head's service files or folders (with platform.yaml): traffic "
                         "assumptions and prices for the telemetry volume and cost lines")
     r.set_defaults(func=_cmd_review)
-    d = sub.add_parser("drift", help="where the real resources differ from main, from each "
-                                     "stack's plan JSON (exit 1 on drift)",
-                       description="Each stack whose real resources differ from main: the "
-                                   "resource, the attribute, the value in AWS (refreshed) and "
-                                   "in main (the prior state), grouped across stacks. Exit 1 "
-                                   "where any stack drifted or an expected stack has no "
-                                   "plan, 0 where none, 2 on a file it "
-                                   "cannot read. See docs/review.md.")
-    d.add_argument("plans", nargs="+", metavar="PLAN_JSON",
-                   help="`terraform show -json PLAN` or `terraform plan -json` output, one per "
-                        "stack, named <stack>.json or <stack>.plan.json (or a folder of them)")
-    d.add_argument("--expect", metavar="STACKS_JSON",
-                   help="every stack that should have a plan (`changed --format matrix` or "
-                        "`--format json` output): a stack without a plan is reported as not "
-                        "planned and exits 1 (a stack list among PLAN_JSON works the same)")
-    d.add_argument("--format", choices=["markdown", "json"], default="markdown")
-    d.set_defaults(func=_cmd_drift)
+    register_drift(sub)  # review/drift_command.py
     register_discover(sub)  # its arguments and command live in discover/command.py
     register_slo(sub)  # alerts/slo_report.py
     return p

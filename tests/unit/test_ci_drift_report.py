@@ -12,6 +12,7 @@ import pytest
 from test_changed import service_stack, team_stack, write
 from test_ci_recipe import run_step, step, workflow
 from test_drift import SERVICE, drift_entry, service_state, show_json
+from test_drift import write as write_plan
 
 STACKS = ["api-sandbox", "blog-sandbox", "shop-sandbox", "team-checkout-sandbox"]
 
@@ -163,3 +164,19 @@ def test_the_stack_list_from_changed_json_and_without_one(tmp_path, capsys):
     assert "a folder without plan JSON" in capsys.readouterr().err
     assert main(["drift", str(listed), str(tmp_path / "empty")]) == 1
     assert "**2 of 2 stack(s) have no plan**" in capsys.readouterr().out
+
+
+def test_expect_names_the_stacks_that_must_have_a_plan(tmp_path, capsys):
+    """`--expect` takes `changed`'s stack list: a stack on it without a plan exits 1; a
+    file that is not a stack list is one line naming it, exit 2."""
+    from golden_path.cli import main
+
+    plan = write_plan(tmp_path, "shop-sandbox.json", show_json("sandbox", []))
+    listed = write_plan(tmp_path, "expected.json", json.dumps(
+        {"include": [{"shard": 1, "stacks": ["shop-sandbox", "api-sandbox"]}]}))
+    assert main(["drift", "--expect", listed, plan, "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["expected_stacks"], doc["not_planned"]) == (2, ["api-sandbox"])
+    assert main(["drift", "--expect", plan, plan]) == 2
+    err = capsys.readouterr().err
+    assert "shop-sandbox.json" in err and "--expect takes" in err and len(err.splitlines()) == 1

@@ -396,16 +396,3 @@ def test_values_read_back_differently_are_no_drift_unless_terraform_acts_on_them
     (stack,) = read_plans([path])
     assert [(r.attribute, r.aws, r.main) for r in stack.resources] == [("threshold", 5, 0)]
 
-
-def test_expect_names_the_stacks_that_must_have_a_plan(tmp_path, capsys):
-    """`--expect` takes `changed`'s stack list: a stack on it without a plan exits 1; a
-    file that is not a stack list is one line naming it, exit 2."""
-    plan = write(tmp_path, "shop-sandbox.json", show_json("sandbox", []))
-    listed = write(tmp_path, "expected.json", json.dumps(
-        {"include": [{"shard": 1, "stacks": ["shop-sandbox", "api-sandbox"]}]}))
-    assert main(["drift", "--expect", listed, plan, "--format", "json"]) == 1
-    doc = json.loads(capsys.readouterr().out)
-    assert (doc["expected_stacks"], doc["not_planned"]) == (2, ["api-sandbox"])
-    assert main(["drift", "--expect", plan, plan]) == 2
-    err = capsys.readouterr().err
-    assert "shop-sandbox.json" in err and "--expect takes" in err and len(err.splitlines()) == 1
