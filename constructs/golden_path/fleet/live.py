@@ -189,7 +189,8 @@ def check_pseudonym_keys(services, make: ClientFactory) -> tuple[list[Problem], 
         if value is not None and len(value) < 16 and all(SAFE_KEY.fullmatch(c * 16)
                                                           for c in value):
             hint = (f"the pseudonym key secret ({set_in}) is {len(value)} characters, too "
-                    f"short to key pseudonyms (16 at least); {fix}")
+                    f"short to key the pseudonyms of {first.stack_name} and every function reading it "
+                    f"(16 at least); {fix}")
         else:
             what = ("holds binary data, not a string" if value is None else "holds " + ", ".join(
                 sorted({_kind(c) for c in value if not SAFE_KEY.fullmatch(c * 16)})))
