@@ -8,10 +8,8 @@ import sys
 
 from .alerts.slo_report import register as register_slo
 from .discover.command import register as register_discover
-from .errors import Problem, SpecError
+from .errors import EXIT_BAD_INPUT, Problem, SpecError
 from .review.drift_command import register as register_drift
-
-EXIT_BAD_INPUT = 2
 
 
 def schema(platform: bool = False) -> dict:

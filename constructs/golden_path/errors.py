@@ -14,6 +14,9 @@ from typing import Any
 
 Path = tuple[str | int, ...]
 
+#: The exit code of every command for bad input (a spec, a flag, a file it cannot read).
+EXIT_BAD_INPUT = 2
+
 
 def format_path(path: Path) -> str:
     """``("scaling", "queue", "arn")`` -> ``scaling.queue.arn``; list items as ``[0]``."""

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-EXIT_BAD_INPUT = 2
+from ..errors import EXIT_BAD_INPUT
 
 
 def register(sub) -> None:
